@@ -1,0 +1,87 @@
+"""The records that flow from the training side to the views: plain Python floats and numpy
+arrays, never tensors, so views need no torch and a record can be kept or sent as it is.
+
+    Trainer.step -> StepRecord (+ Evaluation)      LayerProbe -> ProbeRecord (LayerRecord per layer)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+QUANTITIES = ("a", "z", "delta")  # what LayerProbe summarises per layer
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """Losses and metric over the whole train and test sets after `step` updates."""
+
+    step: int
+    train_loss: float  # data loss C, without the penalty
+    test_loss: float  # nan when there is no test split
+    penalty: float  # lambda * R, the same for both splits
+    train_metric: float
+    test_metric: float
+    metric: str  # "accuracy" or "r2"
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One optimizer update: where it happened and what it cost, on the mini-batch it used."""
+
+    step: int  # updates done, counting this one
+    epoch: int  # epochs completed before this update
+    examples_seen: int
+    batch_size: int
+    loss: float  # data loss C on the batch
+    penalty: float  # lambda * R
+    total: float  # C + lambda * R, the quantity that was differentiated
+    elapsed: float  # seconds spent training so far
+    evaluation: Evaluation | None = None  # set on the steps that evaluate
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Distribution of one quantity of one layer over the batch: moments and a histogram."""
+
+    mean: float
+    std: float
+    min: float
+    max: float
+    counts: np.ndarray  # (bins,), over [min, max] of this very batch, so negatives are kept
+    edges: np.ndarray  # (bins + 1,)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerRecord:
+    """What one Linear layer l computed in one step, in the seed's notation (batch rows)."""
+
+    index: int  # l - 1: 0 is the first layer of weights
+    activation: str  # sigma of this layer; the output layer's is the loss's output function
+    # The per-example arrays are None when the probe runs with arrays=False.
+    a_prev: np.ndarray | None = None  # a^(l-1), (batch, n_in)
+    z: np.ndarray | None = None  # z^l = a^(l-1) W^T + b, (batch, n_out)
+    a: np.ndarray | None = None  # a^l = sigma(z^l), (batch, n_out)
+    delta: np.ndarray | None = None  # dC/dz^l for the data loss C, (batch, n_out)
+    weight: np.ndarray | None = None  # W^l used in the forward pass, (n_out, n_in): w_ij = [j, i]
+    bias: np.ndarray | None = None  # (n_out,)
+    grad_weight: np.ndarray | None = None  # dC_total/dW^l, penalty included, (n_out, n_in)
+    grad_bias: np.ndarray | None = None  # (n_out,)
+    summaries: dict[str, Summary] = field(default_factory=dict)  # keyed by QUANTITIES
+    inactive: np.ndarray | None = (
+        None  # per unit: fraction of the batch with sigma'(z) < 1% of peak
+    )
+    dead_fraction: float = 0.0  # fraction of units inactive on every example of the batch
+    grad_norm: float = 0.0  # ||dC_total/dW^l|| (weights and bias together)
+    weight_norm: float = 0.0  # ||W^l|| (weights and bias together), before the update
+    update_ratio: float = 0.0  # ||Delta W^l|| / ||W^l|| of this step's update
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRecord:
+    """Everything LayerProbe saw in one step: one LayerRecord per Linear layer."""
+
+    step: int
+    batch_size: int
+    layers: tuple[LayerRecord, ...]

@@ -1,0 +1,382 @@
+"""Trainer: mini-batch gradient descent on C_total = C + lambda R, one update per step(),
+with callbacks, bounded history and divergence detection.
+
+batch_size=None is full-batch gradient descent, 1 is stochastic gradient descent, anything in
+between is mini-batch; the training set is reshuffled at the start of every epoch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Iterable, Iterator
+
+import torch
+from torch import nn
+
+from nnviz._checks import check_choice, check_int, check_number
+from nnviz.callbacks import Batch, Callback, CallbackList
+from nnviz.history import History
+from nnviz.losses import Loss, get_loss
+from nnviz.records import Evaluation, StepRecord
+
+OPTIMIZERS = ("sgd", "momentum", "adam")
+REGULARIZATIONS = ("none", "l1", "l2")
+
+
+class Trainer:
+    """Trains `model` on `data` (an nnviz Dataset); see the module docstring."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        data,
+        lr: float = 0.03,
+        batch_size: int | None = 10,
+        optimizer: str = "sgd",
+        regularization: str | None = None,
+        reg_rate: float = 0.0,
+        loss: str | Loss | None = None,
+        seed: int = 0,
+        device: str | torch.device = "cpu",
+        eval_every: int | None = None,
+        history_size: int = 10_000,
+        momentum: float = 0.9,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module such as nnviz.MLP; got {model!r}")
+        for attribute in ("X_train", "y_train", "X_test", "y_test", "task"):
+            if not hasattr(data, attribute):
+                raise TypeError(
+                    f"data must be an nnviz Dataset (make_dataset / from_arrays); "
+                    f"got {type(data).__name__} without .{attribute}"
+                )
+        self.device = _check_device(device)
+        self.model = model.to(self.device)
+        self.data = data
+        self.n_train = int(data.X_train.shape[0])
+        self._check_sizes(model, data)
+        self.loss = get_loss(loss, data.task, _output_width(model, data))
+        self._check_loss_fits(data)
+        self.lr = check_number("lr", lr, minimum=0.0, strict_minimum=True)
+        if batch_size is None:
+            self.batch_size = self.n_train
+        else:
+            self.batch_size = check_int("batch_size", batch_size, minimum=1, maximum=self.n_train)
+        self.full_batch = self.batch_size == self.n_train
+        self.optimizer_name = check_choice("optimizer", optimizer, OPTIMIZERS)
+        self.momentum = check_number("momentum", momentum, minimum=0.0, maximum=1.0)
+        self.regularization = check_choice(
+            "regularization", "none" if regularization is None else regularization, REGULARIZATIONS
+        )
+        self.reg_rate = check_number("reg_rate", reg_rate, minimum=0.0)
+        if self.regularization == "none" and self.reg_rate > 0:
+            raise ValueError(
+                f"reg_rate={reg_rate} has no effect with regularization={regularization!r}; "
+                "choose regularization='l1' or 'l2', or set reg_rate=0"
+            )
+        self.seed = check_int("seed", seed)
+        self.eval_every = None if eval_every is None else check_int("eval_every", eval_every, 1)
+        self.history = History(capacity=check_int("history_size", history_size, minimum=1))
+
+        n_outputs = _output_width(model, data)
+        self._X_train = data.X_train.to(self.device, torch.float32)
+        self._T_train = self.loss.prepare_targets(data.y_train, n_outputs).to(self.device)
+        self._X_test = data.X_test.to(self.device, torch.float32)
+        self._T_test = self.loss.prepare_targets(data.y_test, n_outputs).to(self.device)
+        # Penalised parameters: weights (2-D and up), never biases.
+        self._weights = [p for p in self.model.parameters() if p.ndim >= 2]
+        self._parameters = list(self.model.parameters())
+        self._callbacks = CallbackList()
+        self.reset(reinitialize=False)
+
+    # ----------------------------------------------------------------------------- set-up
+    def reset(self, reinitialize: bool = True) -> None:
+        """Start over: counters, history, optimizer state, shuffling; new initial weights too."""
+        if reinitialize and hasattr(self.model, "reset_parameters"):
+            self.model.reset_parameters()
+        self.optimizer = self._make_optimizer()
+        self.step_count = 0
+        self.epoch = 0
+        self.examples_seen = 0
+        self.elapsed = 0.0
+        self.diverged: int | None = None
+        self.divergence_message = ""
+        self.history.clear()
+        self._generator = torch.Generator().manual_seed(self.seed)
+        self._position = 0  # index of the next example within the current epoch's order
+        self._order = torch.arange(self.n_train)
+        self._last_finite = [p.detach().clone() for p in self._parameters]
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        if self.optimizer_name == "adam":
+            return torch.optim.Adam(self._parameters, lr=self.lr)
+        momentum = self.momentum if self.optimizer_name == "momentum" else 0.0
+        return torch.optim.SGD(self._parameters, lr=self.lr, momentum=momentum)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate eta from the next update on (optimizer state is kept)."""
+        self.lr = check_number("lr", lr, minimum=0.0, strict_minimum=True)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Updates in one pass over the training set (the last batch may be smaller)."""
+        return -(-self.n_train // self.batch_size)
+
+    # ----------------------------------------------------------------------------- training
+    @contextlib.contextmanager
+    def session(self, callbacks: Iterable[Callback] = ()) -> Iterator[Trainer]:
+        """Attach `callbacks` for a stretch of steps: on_fit_start now, on_fit_end on leaving."""
+        previous = self._callbacks
+        self._callbacks = CallbackList(callbacks)
+        try:
+            self._callbacks.on_fit_start(self)
+            yield self
+        finally:
+            try:
+                self._callbacks.on_fit_end(self)
+            finally:
+                self._callbacks = previous
+
+    def fit(
+        self,
+        steps: int | None = None,
+        epochs: int | None = None,
+        callbacks: Iterable[Callback] = (),
+        progress: bool = False,
+    ) -> History:
+        """Take `steps` updates or `epochs` passes (one of them), stopping early on divergence."""
+        if (steps is None) == (epochs is None):
+            raise ValueError(
+                f"fit needs exactly one of steps or epochs; got steps={steps!r}, epochs={epochs!r}"
+            )
+        if steps is not None:
+            total = check_int("steps", steps, minimum=0)
+        else:
+            epochs = check_int("epochs", epochs, minimum=0)
+            # From the middle of an epoch, finish it first: `epochs` more epoch ends.
+            total = epochs * self.steps_per_epoch - self._position // self.batch_size
+            total = max(total, 0) if epochs else 0
+        bar = _progress_bar(total) if progress else None
+        with self.session(callbacks):
+            for _ in range(total):
+                record = self.step()
+                if record is None:
+                    break
+                if bar is not None:
+                    bar.update(1)
+                    if record.step % 50 == 0:
+                        bar.set_postfix(loss=f"{record.total:.4f}", refresh=False)
+        if bar is not None:
+            bar.close()
+        return self.history
+
+    def step(self) -> StepRecord | None:
+        """One update on the next mini-batch; None (and nothing changes) once diverged."""
+        if self.diverged is not None:
+            return None
+        started = time.perf_counter()
+        callbacks = self._callbacks
+        if self._position == 0:
+            self._order = torch.randperm(self.n_train, generator=self._generator)
+            self._X_epoch = self._X_train[self._order.to(self.device)]
+            self._T_epoch = self._T_train[self._order.to(self.device)]
+            callbacks.on_epoch_start(self, self.epoch)
+        start, stop = self._position, min(self._position + self.batch_size, self.n_train)
+        inputs, targets = self._X_epoch[start:stop], self._T_epoch[start:stop]
+        if callbacks.wants("on_train_batch_start"):
+            callbacks.on_train_batch_start(self, Batch(inputs, targets, self._order[start:stop]))
+
+        data_loss = self.loss.function(self.model(inputs), targets)
+        if self.regularization == "none":
+            penalty = None
+            total = data_loss
+            values = (data_loss.item(), 0.0)
+        else:
+            penalty = self.reg_rate * self._penalty()
+            total = data_loss + penalty
+            values = tuple(torch.stack((data_loss, penalty)).tolist())  # one host transfer
+        if not all(map(math.isfinite, values)):
+            self._diverge(values)
+            return None
+
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        callbacks.on_after_backward(self)
+        with torch.no_grad():
+            torch._foreach_copy_(self._last_finite, self._parameters)
+        self.optimizer.step()
+
+        batch_size = stop - start
+        self.step_count += 1
+        self.examples_seen += batch_size
+        self._position = stop
+        self.elapsed += time.perf_counter() - started
+        loss_value, penalty_value = values
+        record_total = loss_value + penalty_value
+        self.history.steps.append(
+            self.step_count,
+            self.epoch,
+            self.examples_seen,
+            loss_value,
+            penalty_value,
+            record_total,
+            self.elapsed,
+        )
+        evaluation = None
+        epoch_done = stop == self.n_train
+        if self.eval_every is None:
+            due = epoch_done
+        else:
+            due = self.step_count % self.eval_every == 0
+        if due:
+            evaluation = self.evaluate()
+            self._record_evaluation(evaluation)
+        record = StepRecord(
+            self.step_count,
+            self.epoch,
+            self.examples_seen,
+            batch_size,
+            loss_value,
+            penalty_value,
+            record_total,
+            self.elapsed,
+            evaluation,
+        )
+        callbacks.on_train_batch_end(self, record)
+        if epoch_done:
+            self._position = 0
+            self.epoch += 1
+            callbacks.on_epoch_end(self, self.epoch - 1)
+        return record
+
+    def _penalty(self) -> torch.Tensor:
+        """R: sum |w| (L1) or sum w^2 (L2) over every weight, biases excluded."""
+        if self.regularization == "l1":
+            return sum(w.abs().sum() for w in self._weights)
+        return sum(w.pow(2).sum() for w in self._weights)
+
+    def _diverge(self, values: tuple[float, float]) -> None:
+        # Keep the last parameters that gave a finite loss: the ones in the model now if they
+        # are finite, else those from before the update that broke them.
+        with torch.no_grad():
+            if not all(bool(torch.isfinite(p).all()) for p in self._parameters):
+                torch._foreach_copy_(self._parameters, self._last_finite)
+        self.diverged = self.step_count + 1
+        what = "data loss C" if not math.isfinite(values[0]) else "penalty lambda*R"
+        self.divergence_message = (
+            f"Diverged at step {self.diverged}: the {what} became {values[0] + values[1]} "
+            f"with lr={self.lr:g}. The updates overshoot and grow instead of shrinking the "
+            "loss; try a smaller learning rate. Training stopped; parameters and history are "
+            f"kept as of step {self.step_count}."
+        )
+
+    # ----------------------------------------------------------------------------- evaluation
+    @torch.no_grad()
+    def evaluate(self) -> Evaluation:
+        """C and the metric (accuracy, or R^2 for regression) over the train and test sets."""
+        penalty = float(self.reg_rate * self._penalty()) if self.regularization != "none" else 0.0
+        train_loss, train_metric = self._measure(self._X_train, self._T_train)
+        if len(self._X_test):
+            test_loss, test_metric = self._measure(self._X_test, self._T_test)
+        else:
+            test_loss = test_metric = math.nan
+        metric = "r2" if self.loss.name == "mse" and self.data.task == "regression" else "accuracy"
+        if self.loss.name == "mse" and metric == "accuracy":
+            train_metric = self._squared_error_accuracy(self._X_train, self._T_train)
+            if len(self._X_test):
+                test_metric = self._squared_error_accuracy(self._X_test, self._T_test)
+        return Evaluation(
+            self.step_count, train_loss, test_loss, penalty, train_metric, test_metric, metric
+        )
+
+    def _measure(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
+        logits = self.model(inputs)
+        loss, metric = torch.stack(
+            (self.loss.function(logits, targets), self.loss.metric(logits, targets))
+        ).tolist()
+        return loss, metric
+
+    def _squared_error_accuracy(self, inputs: torch.Tensor, targets: torch.Tensor) -> float:
+        # Squared error on class labels (TF Playground's choice): a point is right when the
+        # output is nearer its label than any other.
+        outputs = self.model(inputs)
+        if outputs.shape[1] == 1:
+            return float(((outputs > 0.5).float() == targets).float().mean())
+        return float((outputs.argmax(1) == targets.argmax(1)).float().mean())
+
+    def _record_evaluation(self, evaluation: Evaluation) -> None:
+        self.history.evaluations.append(
+            self.step_count,
+            self.epoch,
+            self.examples_seen,
+            evaluation.train_loss,
+            evaluation.test_loss,
+            evaluation.penalty,
+            evaluation.train_metric,
+            evaluation.test_metric,
+        )
+
+    # ----------------------------------------------------------------------------- checks
+    def _check_sizes(self, model: nn.Module, data) -> None:
+        sizes = getattr(model, "sizes", None)
+        if sizes is None:
+            return
+        if sizes[0] != data.n_features:
+            raise ValueError(
+                f"model sizes={list(sizes)} take {sizes[0]} inputs but data set "
+                f"{data.name!r} has {data.n_features} features; use sizes[0]={data.n_features}"
+            )
+
+    def _check_loss_fits(self, data) -> None:
+        width = _output_width(self.model, data)
+        if self.loss.name == "binary_cross_entropy" and (width != 1 or data.n_classes != 2):
+            raise ValueError(
+                f"loss='binary_cross_entropy' needs 2 classes and 1 output; data set "
+                f"{data.name!r} has {data.n_classes} classes, the model {width} outputs"
+            )
+        if self.loss.name == "cross_entropy" and width != data.n_classes:
+            raise ValueError(
+                f"model has {width} outputs but data set {data.name!r} has {data.n_classes} "
+                f"classes; use an output width of {data.n_classes} for loss='cross_entropy'"
+            )
+        if self.loss.name == "mse" and data.task == "regression" and width != data.n_outputs:
+            raise ValueError(
+                f"model has {width} outputs but data set {data.name!r} has "
+                f"{data.n_outputs} targets; use an output width of {data.n_outputs}"
+            )
+
+    def __repr__(self) -> str:
+        kind = "full batch" if self.full_batch else f"batch_size={self.batch_size}"
+        return (
+            f"Trainer({self.optimizer_name}, lr={self.lr:g}, {kind}, "
+            f"regularization={self.regularization}, reg_rate={self.reg_rate:g}, "
+            f"loss={self.loss.name}, step={self.step_count}, epoch={self.epoch})"
+        )
+
+
+def _output_width(model: nn.Module, data) -> int:
+    sizes = getattr(model, "sizes", None)
+    if sizes is not None:
+        return int(sizes[-1])
+    with torch.no_grad():
+        return int(model(data.X_train[:1].float()).shape[1])
+
+
+def _check_device(device: str | torch.device) -> torch.device:
+    if isinstance(device, torch.device):
+        device_type = device.type
+    else:
+        device_type = check_choice("device", str(device).split(":")[0], ("cpu", "cuda"))
+    if device_type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} but no CUDA GPU is available here; use device='cpu'")
+    return torch.device(device)
+
+
+def _progress_bar(total: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="step", leave=False)
