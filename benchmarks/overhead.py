@@ -1,0 +1,101 @@
+"""What probing costs: a plain hand-written PyTorch loop, the Trainer alone, and the Trainer
+with LayerProbe, side by side in one run (ratios, not absolute times: machines are noisy).
+
+Setting (the issue's): 2-8-8-1 tanh MLP, spiral data with 250 training points, batch 10, plain
+SGD, 5,000 steps, one thread. Each variant runs in interleaved rounds; the median is reported.
+
+    python benchmarks/overhead.py [--steps 5000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+
+import nnviz
+
+LEARNING_RATE, BATCH = 0.03, 10
+
+
+def plain_loop(data: nnviz.Dataset, steps: int) -> float:
+    """The loop a PyTorch user writes by hand: shuffle per epoch, index, forward, backward, step."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 8), torch.nn.Tanh(),
+        torch.nn.Linear(8, 1),
+    )  # fmt: skip
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    loss_function = torch.nn.BCEWithLogitsLoss()
+    inputs, targets = data.X_train, data.y_train.float().unsqueeze(1)
+    losses, step, n = [], 0, len(inputs)
+    started = time.perf_counter()
+    while step < steps:
+        order = torch.randperm(n)
+        for start in range(0, n, BATCH):
+            index = order[start : start + BATCH]
+            loss = loss_function(model(inputs[index]), targets[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())  # a loss history, as the Trainer keeps
+            step += 1
+            if step == steps:
+                break
+    return time.perf_counter() - started
+
+
+def trainer_run(data: nnviz.Dataset, steps: int, probe: nnviz.LayerProbe | None) -> float:
+    """nnviz.Trainer on the same setting, with or without a probe."""
+    model = nnviz.MLP([2, 8, 8, 1], activation="tanh", seed=0)
+    trainer = nnviz.Trainer(model, data, lr=LEARNING_RATE, batch_size=BATCH, seed=0)
+    started = time.perf_counter()
+    trainer.fit(steps=steps, callbacks=[probe] if probe else [])
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Run every variant in interleaved rounds and print medians and ratios to the plain loop."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parser.parse_args()
+    torch.set_num_threads(1)
+    data = nnviz.make_dataset("spiral", n_samples=500, noise=0.0, test_fraction=0.5, seed=0)
+    variants = {
+        "plain PyTorch loop": lambda: plain_loop(data, options.steps),
+        "Trainer, no callbacks": lambda: trainer_run(data, options.steps, None),
+        "Trainer + LayerProbe (every step)": lambda: trainer_run(
+            data, options.steps, nnviz.LayerProbe()
+        ),
+        "Trainer + LayerProbe (every step, torch backend)": lambda: trainer_run(
+            data, options.steps, nnviz.LayerProbe(backend="torch")
+        ),
+        "Trainer + LayerProbe (statistics only)": lambda: trainer_run(
+            data, options.steps, nnviz.LayerProbe(arrays=False)
+        ),
+        "Trainer + LayerProbe (every=10)": lambda: trainer_run(
+            data, options.steps, nnviz.LayerProbe(every=10)
+        ),
+    }
+    for run in variants.values():  # warm-up: imports, allocator, first-call costs
+        run()
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(options.rounds):
+        for name, run in variants.items():
+            times[name].append(run())
+    baseline = statistics.median(times["plain PyTorch loop"])
+    print(f"{options.steps} steps, 2-8-8-1 tanh, batch {BATCH}, 1 thread, {options.rounds} rounds")
+    print(f"{'variant':52s} {'median s':>9s} {'us/step':>8s} {'x plain':>8s}")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        print(
+            f"{name:52s} {median:9.3f} {median / options.steps * 1e6:8.0f} "
+            f"{median / baseline:8.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
