@@ -30,10 +30,13 @@ format: venv
 test: lint
 	$(BIN)/python -m pytest
 
+# Serves every notebook in notebooks/ as a dashboard: http://localhost:$(PORT)/voila/tree
 dashboard: venv
+	mkdir -p notebooks
 	$(BIN)/voila notebooks/ --port=$(PORT) --no-browser
 
 lab: venv
+	mkdir -p notebooks
 	$(BIN)/jupyter lab notebooks/
 
 bench: venv
