@@ -178,6 +178,13 @@ class LayerProbe(Callback):
         self._last_record = None
         self.history.append(record.step, batch, host[: self._layout.n_statistics])
 
+    def reset(self) -> None:
+        """Forget what was recorded (the Runner calls this when its trainer starts over)."""
+        self._last = None
+        self._decoded = (None, None)
+        if self._layout is not None:
+            self.history.reset(self._layout, self.history_size)
+
     # ------------------------------------------------------------------ results
     @property
     def last(self) -> ProbeRecord | None:

@@ -85,3 +85,17 @@ class ProbeRecord:
     step: int
     batch_size: int
     layers: tuple[LayerRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerUpdate:
+    """What a subscriber receives: the latest records and the history rows it has not seen."""
+
+    record: StepRecord | None
+    probe: ProbeRecord | None  # from the first callback with a `.last` (a LayerProbe)
+    history: dict[str, np.ndarray]  # trainer.history.steps rows since this subscriber's last update
+    evaluations: dict[str, np.ndarray]  # the same for trainer.history.evaluations
+    state: str
+    status: str
+    step: int
+    steps_per_second: float

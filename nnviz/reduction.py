@@ -10,6 +10,7 @@ arrays is a fraction of torch's. Each (quantity, layer) pair is one segment of c
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from types import ModuleType
 
@@ -83,6 +84,20 @@ class Layout:
         arrays: bool,
     ):
         """Statistics (and, if `arrays`, the arrays themselves) as one flat vector on the device."""
+        with self._quiet():
+            return self._reduce(
+                matrix, first_input, before, gradients, after, parameter_sums, inactive, arrays
+            )
+
+    def _quiet(self) -> contextlib.AbstractContextManager:
+        # A run about to diverge squares huge values: inf is the truth, not a warning.
+        if self.xp is np:
+            return np.errstate(over="ignore", invalid="ignore")
+        return contextlib.nullcontext()
+
+    def _reduce(
+        self, matrix, first_input, before, gradients, after, parameter_sums, inactive, arrays
+    ):
         xp, bins, least, most = self.xp, self.bins, self._least, self._most
         # Moments from data shifted by one value of each segment: sound in float32.
         shift = xp.take(matrix[0], self.first_column)

@@ -89,6 +89,7 @@ class Trainer:
         self._weights = [p for p in self.model.parameters() if p.ndim >= 2]
         self._parameters = list(self.model.parameters())
         self._callbacks = CallbackList()
+        self._in_session = False
         self.reset(reinitialize=False)
 
     # ----------------------------------------------------------------------------- set-up
@@ -130,8 +131,16 @@ class Trainer:
     @contextlib.contextmanager
     def session(self, callbacks: Iterable[Callback] = ()) -> Iterator[Trainer]:
         """Attach `callbacks` for a stretch of steps: on_fit_start now, on_fit_end on leaving."""
+        if self._in_session:
+            # Two sessions (a fit() in a cell while a Runner trains, say) would swap each
+            # other's callbacks and race on the counters: refuse the second.
+            raise RuntimeError(
+                "this Trainer is already training (a fit() or a Runner is in progress); "
+                "pause or stop the Runner first"
+            )
         previous = self._callbacks
         self._callbacks = CallbackList(callbacks)
+        self._in_session = True
         try:
             self._callbacks.on_fit_start(self)
             yield self
@@ -140,6 +149,7 @@ class Trainer:
                 self._callbacks.on_fit_end(self)
             finally:
                 self._callbacks = previous
+                self._in_session = False
 
     def fit(
         self,
