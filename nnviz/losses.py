@@ -43,7 +43,7 @@ def _squared_targets(y: Tensor, n_outputs: int) -> Tensor:
         if n_outputs == 1:
             return y.reshape(-1, 1).to(torch.float32)
         return F.one_hot(y.reshape(-1), n_outputs).to(torch.float32)
-    return y.reshape(len(y), -1).to(torch.float32)
+    return (y.reshape(-1, 1) if y.ndim == 1 else y).to(torch.float32)
 
 
 def _half_squared_error(z: Tensor, y: Tensor) -> Tensor:

@@ -30,10 +30,13 @@ class MLP(nn.Module):
         self.sizes = tuple(check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes))
         self.activation = get_activation(activation)
         self.seed = check_int("seed", seed)
+        # Built on the meta device, so torch's default initialisation draws nothing from the
+        # global RNG; reset_parameters then fills them from our own seeded generator.
         self.layers = nn.ModuleList(
-            nn.Linear(n_in, n_out)
+            nn.Linear(n_in, n_out, device="meta")
             for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True)
         )
+        self.to_empty(device="cpu")
         self.reset_parameters(seed)
 
     def reset_parameters(self, seed: int | None = None) -> None:

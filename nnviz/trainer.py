@@ -272,16 +272,18 @@ class Trainer:
     def _diverge(self, values: tuple[float, float]) -> None:
         # Keep the last parameters that gave a finite loss: the ones in the model now if they
         # are finite, else those from before the update that broke them.
+        kept = self.step_count
         with torch.no_grad():
             if not all(bool(torch.isfinite(p).all()) for p in self._parameters):
                 torch._foreach_copy_(self._parameters, self._last_finite)
+                kept -= 1
         self.diverged = self.step_count + 1
         what = "data loss C" if not math.isfinite(values[0]) else "penalty lambda*R"
         self.divergence_message = (
             f"Diverged at step {self.diverged}: the {what} became {values[0] + values[1]} "
             f"with lr={self.lr:g}. The updates overshoot and grow instead of shrinking the "
-            "loss; try a smaller learning rate. Training stopped; parameters and history are "
-            f"kept as of step {self.step_count}."
+            "loss; try a smaller learning rate. Training stopped; the history is kept, and the "
+            f"parameters as of step {kept} (the last finite ones; step 0 is the start)."
         )
 
     # ----------------------------------------------------------------------------- evaluation
@@ -358,6 +360,15 @@ class Trainer:
                 f"model has {width} outputs but data set {data.name!r} has "
                 f"{data.n_outputs} targets; use an output width of {data.n_outputs}"
             )
+        if self.loss.name == "mse" and data.task == "classification":
+            # Squared error on labels: one output fits 0/1 labels, n_classes outputs one-hot.
+            allowed = (1, data.n_classes) if data.n_classes == 2 else (data.n_classes,)
+            if width not in allowed:
+                raise ValueError(
+                    f"model has {width} outputs; loss='mse' on data set {data.name!r} with "
+                    f"{data.n_classes} classes needs an output width of "
+                    f"{' or '.join(map(str, allowed))}"
+                )
 
     def __repr__(self) -> str:
         kind = "full batch" if self.full_batch else f"batch_size={self.batch_size}"
