@@ -83,7 +83,7 @@ LOSSES: dict[str, Loss] = {
     "cross_entropy": Loss(
         "cross_entropy",
         F.cross_entropy,
-        lambda z: torch.softmax(z, dim=1),
+        lambda z: torch.softmax(z, dim=-1),  # over the classes, also for a block of steps
         "softmax",
         _class_targets,
         r"C = -\frac{1}{n}\sum_x \ln a^L_{y(x)}",

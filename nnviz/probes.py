@@ -4,12 +4,16 @@ plus their distributions, reduced on the device and brought to the host in one t
 Forward hooks on each Linear layer keep its input a^(l-1) and output z^l (with retain_grad, so
 autograd leaves delta^l = dC/dz^l in z.grad). The hooks act only between on_train_batch_start
 and on_after_backward of a sampled step, so evaluation passes and plotting never disturb them.
-Per step the probe keeps one flat vector; records and history are decoded from it on demand.
+
+Each sampled step is copied into a buffer on the device (two copies per step); the buffer is
+reduced, a block of steps at a time, by nnviz.reduction and brought to the host in one transfer
+when it fills, when training pauses or ends, and whenever `last` or `history` is read.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING
@@ -28,6 +32,7 @@ if TYPE_CHECKING:
     from nnviz.trainer import Trainer
 
 BACKENDS = ("auto", "numpy", "torch")
+_BUFFER_BYTES = 16 * 2**20  # at most this much device memory for not-yet-reduced steps
 
 
 class LayerProbe(Callback):
@@ -40,6 +45,7 @@ class LayerProbe(Callback):
         arrays: bool = True,
         history_size: int = 2_000,
         backend: str = "auto",
+        buffer_steps: int = 64,
     ) -> None:
         self.every = check_int("every", every, minimum=1)
         self.bins = check_int("bins", bins, minimum=2, maximum=1024)
@@ -47,12 +53,16 @@ class LayerProbe(Callback):
         self.history_size = check_int("history_size", history_size, minimum=1)
         # "auto": numpy for CPU tensors (same memory, cheaper calls), torch on a GPU.
         self.backend = check_choice("backend", backend, BACKENDS)
-        self.history = ProbeHistory()
+        self.buffer_steps = check_int("buffer_steps", buffer_steps, minimum=1, maximum=4096)
+        self.history = ProbeHistory(self._flush)
+        self._lock = threading.RLock()  # the training thread writes, a notebook thread reads
         self._handles: list = []
         self._sampling = self._pending = False
-        self._layout: Layout | None = None
-        self._last: tuple | None = None  # what `last` is decoded from, replaced each step
+        self._buffer: _Buffer | None = None
+        self._layouts: dict[int, Layout] = {}
+        self._last: tuple | None = None  # what `last` is decoded from, replaced per flush
         self._decoded: tuple = (None, None)  # (the _last it came from, its ProbeRecord)
+        self._names: list[str] | None = None
 
     # ------------------------------------------------------------------ hooks on the model
     @contextlib.contextmanager
@@ -72,23 +82,32 @@ class LayerProbe(Callback):
                 "LayerProbe needs an nnviz.MLP (Linear layers in .layers); "
                 f"got {type(model).__name__}"
             )
-        self._model = model
-        self._layers = list(layers)
-        self._parameters = [p for layer in self._layers for p in (layer.weight, layer.bias)]
-        self._inputs: list = [None] * len(self._layers)
-        self._outputs: list = [None] * len(self._layers)
+        parameters = [p for layer in layers for p in (layer.weight, layer.bias)]
+        if [id(p) for p in model.parameters()] != [id(p) for p in parameters]:
+            raise TypeError("LayerProbe needs a model whose only parameters are its Linear layers")
+        widths = [layer.out_features for layer in layers]
+        architecture = (tuple(widths), layers[0].in_features, parameters[0].device)
+        if getattr(self, "_architecture", None) != architecture:
+            self._architecture = architecture
+            self._layouts, self._buffer, self._last, self._names = {}, None, None, None
+            self.history.clear()
+        self._layers, self._parameters = list(layers), parameters
+        self._inputs: list = [None] * len(layers)
+        self._outputs: list = [None] * len(layers)
         self._handles = [
             layer.register_forward_hook(partial(self._capture, index))
-            for index, layer in enumerate(self._layers)
+            for index, layer in enumerate(layers)
         ]
-        self._prepare(self._parameters[0].device)
 
     def detach(self) -> None:
-        """Remove the hooks (safe to call twice)."""
-        for handle in self._handles:
-            handle.remove()
-        self._handles = []
-        self._sampling = self._pending = False
+        """Reduce what is buffered, then remove the hooks (safe to call twice)."""
+        try:
+            self._flush()
+        finally:
+            for handle in self._handles:
+                handle.remove()
+            self._handles = []
+            self._sampling = self._pending = False
 
     @property
     def attached(self) -> bool:
@@ -101,31 +120,6 @@ class LayerProbe(Callback):
             self._outputs[index] = output
             output.retain_grad()  # autograd will leave delta = dC/dz in output.grad
 
-    def _prepare(self, device: torch.device) -> None:
-        # Flat buffers for the parameters before and after the update and their gradients,
-        # with per-parameter views, so that copying them is one call, not one per tensor.
-        widths = [layer.out_features for layer in self._layers]
-        backend = self.backend
-        if backend == "auto":
-            backend = "numpy" if device.type == "cpu" else "torch"
-        key = (tuple(widths), self._layers[0].in_features, device, backend)
-        if self._layout is None or self._layout_key != key:
-            self._layout = Layout(widths, self._layers[0].in_features, self.bins, device, backend)
-            self._layout_key = key
-            self.history.reset(self._layout, self.history_size)
-        sizes = [p.numel() for p in self._parameters]
-        layer_of_parameter = np.repeat(np.repeat(np.arange(len(widths)), 2), sizes)
-        self._parameter_sums = self._layout.parameter_sums(layer_of_parameter)
-        flats = [torch.zeros(sum(sizes), device=device) for _ in range(3)]
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        self._views = [
-            [flat[starts[i] : starts[i + 1]].view(p.shape) for i, p in enumerate(self._parameters)]
-            for flat in flats
-        ]
-        to_backend = (lambda t: t.numpy()) if backend == "numpy" else (lambda t: t)
-        self._before, self._gradients, self._after = (to_backend(flat) for flat in flats)
-        self._to_backend = to_backend
-
     # ------------------------------------------------------------------ callback hooks
     def on_fit_start(self, trainer: Trainer) -> None:
         self._hook(trainer.model)
@@ -137,62 +131,122 @@ class LayerProbe(Callback):
         self._sampling = (trainer.step_count + 1) % self.every == 0
 
     def on_after_backward(self, trainer: Trainer) -> None:
-        if not self._sampling:
-            return
-        self._sampling = False  # nothing after the backward pass is this step's forward
-        with torch.no_grad():  # copies: the optimizer is about to change these in place
-            torch._foreach_copy_(self._views[0], self._parameters)
-            torch._foreach_copy_(self._views[1], [p.grad for p in self._parameters])
-        self._pending = True
+        # The gradients stay in .grad until the next step: nothing to copy yet.
+        self._pending, self._sampling = self._sampling, False
 
     def on_train_batch_end(self, trainer: Trainer, record: StepRecord) -> None:
         if not self._pending:
             return
         self._pending = False
-        outputs = self._outputs
-        with torch.no_grad():
-            torch._foreach_copy_(self._views[2], self._parameters)
-            a = [*self._inputs[1:], trainer.loss.output(outputs[-1])]
-            matrix = torch.cat([*a, *outputs, *(z.grad for z in outputs)], dim=1)
-            host = self._layout.reduce(
-                self._to_backend(matrix),
-                self._to_backend(self._inputs[0].detach()),
-                self._before,
-                self._gradients,
-                self._after,
-                self._parameter_sums,
-                trainer.model.activation.inactive,
-                self.arrays,
-            )
-        batch = matrix.shape[0]
+        outputs, inputs = self._outputs, self._inputs
         self._inputs = [None] * len(self._layers)
         self._outputs = [None] * len(self._layers)
-        activations = [trainer.model.activation.name] * (len(self._layers) - 1)
-        self._last = (
-            host,
-            record.step,
-            batch,
-            self.arrays,
-            [*activations, trainer.loss.output_name],
-        )
-        self._last_record = None
-        self.history.append(record.step, batch, host[: self._layout.n_statistics])
+        if self._names is None:
+            hidden = [trainer.model.activation.name] * (len(self._layers) - 1)
+            self._names = [*hidden, trainer.loss.output_name]
+            self._inactive = trainer.model.activation.inactive
+        deltas = [z.grad for z in outputs]
+        # z of the last layer goes where its a belongs; the loss's output function turns it
+        # into a for the whole block at reduction time.
+        sources = [*inputs[1:], outputs[-1], *outputs, *deltas]
+        if self.arrays:
+            sources.append(inputs[0])
+        sources.append(trainer.parameters_before_step)  # what this step's forward pass used
+        sources += [p.grad for p in self._parameters]
+        sources += self._parameters  # after the update
+        with self._lock, torch.no_grad():
+            buffer = self._buffer_for(outputs[0].shape[0], trainer)
+            torch._foreach_copy_(buffer.slots[buffer.count], sources)  # one call, every copy
+            buffer.steps.append(record.step)
+            buffer.count += 1
+            if buffer.count == buffer.capacity:
+                self._flush()
+
+    def _buffer_for(self, batch: int, trainer: Trainer) -> _Buffer:
+        buffer = self._buffer
+        if buffer is None or buffer.batch != batch:
+            self._flush()
+            layout = self._layouts.get(batch)
+            if layout is None:
+                layout = self._make_layout(batch)
+                self._layouts[batch] = layout
+            buffer = _Buffer(layout, self._parameters, self.arrays, trainer.loss.output)
+            self._buffer = buffer
+        return buffer
+
+    def _make_layout(self, batch: int) -> Layout:
+        widths, n_inputs, device = self._architecture
+        backend = self.backend
+        if backend == "auto":
+            backend = "numpy" if device.type == "cpu" else "torch"
+        n_parameters = sum(p.numel() for p in self._parameters)
+        step_bytes = 4 * (batch * (3 * sum(widths) + n_inputs) + 3 * n_parameters)
+        capacity = max(1, min(self.buffer_steps, _BUFFER_BYTES // step_bytes))
+        return Layout(list(widths), n_inputs, batch, self.bins, device, backend, capacity)
+
+    # ------------------------------------------------------------------ reduction
+    def _flush(self) -> None:
+        """Reduce the buffered steps, one transfer to the host, into `history` and `last`."""
+        with self._lock:
+            buffer = self._buffer
+            if buffer is None or buffer.count == 0:
+                return
+            count, layout = buffer.count, buffer.layout
+            xp = layout.xp
+            with torch.no_grad():
+                output = buffer.matrices[:count, :, buffer.output_columns]
+                output.copy_(buffer.output(output))  # z^L -> a^L, for the block at once
+                statistics = layout.reduce(
+                    buffer.backend(buffer.matrices[:count]),
+                    buffer.backend(buffer.parameters[:count]),
+                    buffer.parameter_sums,
+                    self._inactive,
+                )
+                pieces = [statistics.reshape(-1)]
+                if self.arrays:
+                    last = count - 1
+                    pieces += [
+                        buffer.backend(buffer.matrices[last]).reshape(-1),
+                        buffer.backend(buffer.inputs[last]).reshape(-1),
+                        buffer.backend(buffer.parameters[last, :2]).reshape(-1),
+                    ]
+                host = xp.concatenate(pieces)
+                host = host if xp is np else host.cpu().numpy()  # the one transfer
+            rows = host[: count * layout.n_statistics].reshape(count, layout.n_statistics)
+            arrays = None
+            if self.arrays:
+                rest = host[count * layout.n_statistics :]
+                matrix_size = layout.batch * layout.columns
+                input_size = layout.batch * layout.n_inputs
+                arrays = (
+                    rest[:matrix_size].reshape(layout.batch, layout.columns),
+                    rest[matrix_size : matrix_size + input_size].reshape(layout.batch, -1),
+                    rest[matrix_size + input_size :].reshape(2, -1),
+                )
+            self.history.extend(layout, buffer.steps, rows, self.history_size)
+            # One assignment: a reader on another thread sees the old step or the new.
+            self._last = (layout, rows[-1], arrays, buffer.steps[-1], self._names)
+            buffer.count = 0
+            buffer.steps = []
 
     def reset(self) -> None:
         """Forget what was recorded (the Runner calls this when its trainer starts over)."""
-        self._last = None
-        self._decoded = (None, None)
-        if self._layout is not None:
-            self.history.reset(self._layout, self.history_size)
+        with self._lock:
+            if self._buffer is not None:
+                self._buffer.count, self._buffer.steps = 0, []
+            self._last, self._decoded = None, (None, None)
+            self.history.clear()
 
     # ------------------------------------------------------------------ results
     @property
     def last(self) -> ProbeRecord | None:
-        """The newest step's record (decoded on first access), or None before any step."""
+        """The newest sampled step's record (decoded on first access), or None before any."""
+        self._flush()
         source, record = self._decoded
         current = self._last
         if current is not None and current is not source:
-            record = self._layout.record(*current)
+            layout, statistics, arrays, step, names = current
+            record = layout.record(statistics, arrays, step, names)
             self._decoded = (current, record)
         return record
 
@@ -200,48 +254,98 @@ class LayerProbe(Callback):
         return f"LayerProbe(every={self.every}, bins={self.bins}, arrays={self.arrays})"
 
 
+class _Buffer:
+    """Device memory for the sampled steps of one batch size that are not yet reduced."""
+
+    def __init__(
+        self, layout: Layout, parameters: list[torch.Tensor], arrays: bool, output
+    ) -> None:
+        capacity = len(layout.step_offset)
+        device = parameters[0].device
+        self.layout, self.batch, self.count, self.capacity = layout, layout.batch, 0, capacity
+        self.output = output  # the loss's output function, z^L -> a^L
+        self.steps: list[int] = []
+        self.matrices = torch.empty(capacity, layout.batch, layout.columns, device=device)
+        self.inputs = torch.empty(capacity, layout.batch, layout.n_inputs, device=device)
+        sizes = [p.numel() for p in parameters]
+        self.parameters = torch.empty(capacity, 3, sum(sizes), device=device)
+        layer_of_parameter = np.repeat(np.repeat(np.arange(layout.n_layers), 2), sizes)
+        self.parameter_sums = layout.parameter_sums(layer_of_parameter)
+        self.backend = (lambda t: t.numpy()) if layout.xp is np else (lambda t: t)
+        last = layout.n_layers - 1
+        self.output_columns = slice(layout.unit_starts[last], layout.unit_starts[last + 1])
+        # Per slot, the views that one _foreach_copy_ fills from a step's tensors, in the
+        # order LayerProbe lists them: a (hidden), z^L, z, delta, [input], before, grads, after.
+        blocks = [
+            slice(q * layout.units + start, q * layout.units + stop)
+            for q in range(3)
+            for start, stop in zip(layout.unit_starts[:-1], layout.unit_starts[1:], strict=True)
+        ]
+        starts = np.concatenate([[0], np.cumsum(sizes)])
+        self.slots = []
+        for slot in range(capacity):
+            views = [self.matrices[slot][:, block] for block in blocks]
+            if arrays:
+                views.append(self.inputs[slot])
+            before, gradient, after = self.parameters[slot]
+            views.append(before)
+            for flat in (gradient, after):
+                views += [
+                    flat[starts[i] : starts[i + 1]].view(p.shape) for i, p in enumerate(parameters)
+                ]
+            self.slots.append(views)
+
+
 class ProbeHistory:
     """The probe's statistics per sampled step, in bounded memory; decoded when read."""
 
-    def __init__(self) -> None:
+    def __init__(self, flush) -> None:
+        self._flush = flush  # brings the probe's buffered steps in before any read
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every row."""
         self._table: BoundedTable | None = None
         self._layout: Layout | None = None
 
-    def reset(self, layout: Layout, size: int) -> None:
-        """Start empty for a (new) architecture."""
+    def extend(self, layout: Layout, steps: list[int], rows: np.ndarray, size: int) -> None:
+        """Add reduced steps (the probe calls this)."""
+        if self._table is None or self._layout.n_statistics != layout.n_statistics:
+            columns = {"step": (), "batch_size": (), "statistics": (layout.n_statistics,)}
+            self._table = BoundedTable(columns, size, max(size // 4, 1), dtype=np.float32)
         self._layout = layout
-        columns = {"step": (), "batch_size": (), "statistics": (layout.n_statistics,)}
-        self._table = BoundedTable(columns, size, max(size // 4, 1), dtype=np.float32)
-
-    def append(self, step: int, batch: int, statistics: np.ndarray) -> None:
-        """Add one sampled step (the probe calls this)."""
-        self._table.append(step, batch, statistics)
+        for step, row in zip(steps, rows, strict=True):
+            self._table.append(step, layout.batch, row)
 
     def __len__(self) -> int:
+        self._flush()
         return 0 if self._table is None else len(self._table)
 
     @property
     def total(self) -> int:
-        """Sampled steps ever appended (some may have been thinned out of memory)."""
+        """Sampled steps ever recorded (the oldest may have been thinned out of memory)."""
+        self._flush()
         return 0 if self._table is None else self._table.total
 
     def __getitem__(self, name: str) -> np.ndarray:
         """'step', 'batch_size', or a statistic such as 'a_mean' with shape (rows, layers)."""
-        if self._table is None:
-            raise KeyError(f"{name!r}: the probe has recorded nothing yet")
-        if name in ("step", "batch_size"):
-            return self._table[name].astype(np.int64)
-        decoded = self._layout.decode(self._table["statistics"], self._table["batch_size"])
-        if name not in decoded:
-            raise KeyError(
-                f"no statistic {name!r}; choose from step, batch_size, {', '.join(decoded)}"
-            )
-        return decoded[name]
+        return self._column(name, self.to_dict())
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Every statistic over the kept rows."""
-        decoded = self._layout.decode(self._table["statistics"], self._table["batch_size"])
-        return {"step": self["step"], "batch_size": self["batch_size"], **decoded}
+        self._flush()
+        if self._table is None:
+            raise KeyError("the probe has recorded nothing yet")
+        batch = self._table["batch_size"]
+        decoded = self._layout.decode(self._table["statistics"], batch)
+        step = self._table["step"].astype(np.int64)
+        return {"step": step, "batch_size": batch.astype(np.int64), **decoded}
+
+    @staticmethod
+    def _column(name: str, columns: dict[str, np.ndarray]) -> np.ndarray:
+        if name not in columns:
+            raise KeyError(f"no statistic {name!r}; choose from {', '.join(columns)}")
+        return columns[name]
 
     def __repr__(self) -> str:
         return f"ProbeHistory({len(self)} rows kept of {self.total})"

@@ -108,7 +108,16 @@ class Trainer:
         self._generator = torch.Generator().manual_seed(self.seed)
         self._position = 0  # index of the next example within the current epoch's order
         self._order = torch.arange(self.n_train)
-        self._last_finite = [p.detach().clone() for p in self._parameters]
+        # All parameters as they were before the latest update, in one flat buffer: what the
+        # step's forward pass used (probes read it) and what a divergence falls back to.
+        sizes = [p.numel() for p in self._parameters]
+        self.parameters_before_step = torch.cat([p.detach().reshape(-1) for p in self._parameters])
+        self._before_views = [
+            chunk.view(p.shape)
+            for chunk, p in zip(
+                self.parameters_before_step.split(sizes), self._parameters, strict=True
+            )
+        ]
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         if self.optimizer_name == "adam":
@@ -217,7 +226,7 @@ class Trainer:
         total.backward()
         callbacks.on_after_backward(self)
         with torch.no_grad():
-            torch._foreach_copy_(self._last_finite, self._parameters)
+            torch._foreach_copy_(self._before_views, self._parameters)
         self.optimizer.step()
 
         batch_size = stop - start
@@ -275,7 +284,7 @@ class Trainer:
         kept = self.step_count
         with torch.no_grad():
             if not all(bool(torch.isfinite(p).all()) for p in self._parameters):
-                torch._foreach_copy_(self._parameters, self._last_finite)
+                torch._foreach_copy_(self._parameters, self._before_views)
                 kept -= 1
         self.diverged = self.step_count + 1
         what = "data loss C" if not math.isfinite(values[0]) else "penalty lambda*R"
