@@ -43,6 +43,7 @@ class Trainer:
         eval_every: int | None = None,
         history_size: int = 10_000,
         momentum: float = 0.9,
+        divergence_factor: float | None = 5.0,
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module such as nnviz.MLP; got {model!r}")
@@ -78,6 +79,14 @@ class Trainer:
             )
         self.seed = check_int("seed", seed)
         self.eval_every = None if eval_every is None else check_int("eval_every", eval_every, 1)
+        # Diverged also when the loss, averaged over ~50 steps, stays this many times above
+        # its value at the start: with cross-entropy a too-large lr rarely reaches inf, it
+        # swings the network into confident wrong answers instead (None: only inf/nan count).
+        self.divergence_factor = (
+            None
+            if divergence_factor is None
+            else check_number("divergence_factor", divergence_factor, 1.0, strict_minimum=True)
+        )
         self.history = History(capacity=check_int("history_size", history_size, minimum=1))
 
         n_outputs = _output_width(model, data)
@@ -104,6 +113,8 @@ class Trainer:
         self.elapsed = 0.0
         self.diverged: int | None = None
         self.divergence_message = ""
+        self._start_loss: float | None = None  # C_total over the training set at step 0
+        self._running_loss = 0.0  # exponential average of the batch C_total, over ~50 steps
         self.history.clear()
         self._generator = torch.Generator().manual_seed(self.seed)
         self._position = 0  # index of the next example within the current epoch's order
@@ -177,8 +188,8 @@ class Trainer:
         else:
             epochs = check_int("epochs", epochs, minimum=0)
             # From the middle of an epoch, finish it first: `epochs` more epoch ends.
-            total = epochs * self.steps_per_epoch - self._position // self.batch_size
-            total = max(total, 0) if epochs else 0
+            done = self._position // self.batch_size
+            total = max(epochs * self.steps_per_epoch - done, 0) if epochs else 0
         bar = _progress_bar(total) if progress else None
         with self.session(callbacks):
             for _ in range(total):
@@ -197,12 +208,22 @@ class Trainer:
         """One update on the next mini-batch; None (and nothing changes) once diverged."""
         if self.diverged is not None:
             return None
+        if self._start_loss is None:
+            start = self.evaluate()
+            self._start_loss = self._running_loss = start.train_loss + start.penalty
+        elif (
+            self.divergence_factor is not None
+            and self._running_loss > self.divergence_factor * self._start_loss
+        ):
+            self._diverge_slowly()
+            return None
         started = time.perf_counter()
         callbacks = self._callbacks
         if self._position == 0:
             self._order = torch.randperm(self.n_train, generator=self._generator)
-            self._X_epoch = self._X_train[self._order.to(self.device)]
-            self._T_epoch = self._T_train[self._order.to(self.device)]
+            order = self._order.to(self.device)
+            # Gathered once per epoch: each batch is then a cheap slice.
+            self._X_epoch, self._T_epoch = self._X_train[order], self._T_train[order]
             callbacks.on_epoch_start(self, self.epoch)
         start, stop = self._position, min(self._position + self.batch_size, self.n_train)
         inputs, targets = self._X_epoch[start:stop], self._T_epoch[start:stop]
@@ -211,7 +232,6 @@ class Trainer:
 
         data_loss = self.loss.function(self.model(inputs), targets)
         if self.regularization == "none":
-            penalty = None
             total = data_loss
             values = (data_loss.item(), 0.0)
         else:
@@ -236,6 +256,7 @@ class Trainer:
         self.elapsed += time.perf_counter() - started
         loss_value, penalty_value = values
         record_total = loss_value + penalty_value
+        self._running_loss += 0.02 * (record_total - self._running_loss)
         self.history.steps.append(
             self.step_count,
             self.epoch,
@@ -293,6 +314,17 @@ class Trainer:
             f"with lr={self.lr:g}. The updates overshoot and grow instead of shrinking the "
             "loss; try a smaller learning rate. Training stopped; the history is kept, and the "
             f"parameters as of step {kept} (the last finite ones; step 0 is the start)."
+        )
+
+    def _diverge_slowly(self) -> None:
+        self.diverged = self.step_count + 1
+        self.divergence_message = (
+            f"Diverged at step {self.diverged}: the loss C_total, averaged over the last ~50 "
+            f"steps, is {self._running_loss:.4g}, more than {self.divergence_factor:g} times "
+            f"its value at the start ({self._start_loss:.4g}), with lr={self.lr:g}. The updates "
+            "overshoot and the network swings into confident wrong answers; try a smaller "
+            "learning rate. Training stopped; the history is kept, and the parameters as of "
+            f"step {self.step_count}."
         )
 
     # ----------------------------------------------------------------------------- evaluation

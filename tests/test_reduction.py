@@ -4,6 +4,7 @@ statistics do not depend on how steps were grouped into blocks or when they were
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -88,13 +89,15 @@ def test_reads_from_another_thread_while_training_are_consistent(spiral) -> None
             if record is not None:
                 assert all(layer.a.shape[0] == record.batch_size for layer in record.layers)
                 seen.append(record.step)
+            time.sleep(0.002)  # a dashboard reads ~10 times a second; this is 50x that
 
     reader = threading.Thread(target=read)
     reader.start()
     try:
-        trainer.fit(steps=300, callbacks=[probe])
+        trainer.fit(steps=200, callbacks=[probe])
     finally:
         done.set()
         reader.join()
     assert seen == sorted(seen)  # never a step older than one already seen
-    assert probe.history["step"].tolist() == list(range(1, 301))
+    assert len(seen) > 5
+    assert probe.history["step"].tolist() == list(range(1, 201))

@@ -432,7 +432,10 @@ class BatchLoss(Callback):
 
 
 def test_a_diverging_run_stops_cleanly(regression_data) -> None:
-    trainer = Trainer(MLP([2, 4, 1], "linear"), regression_data, lr=50, batch_size=10)
+    # divergence_factor=None: only a non-finite loss counts, the case tested here.
+    trainer = Trainer(
+        MLP([2, 4, 1], "linear"), regression_data, lr=50, batch_size=10, divergence_factor=None
+    )
     watcher, steps = BatchLoss(), StepRecorder()
     trainer.fit(steps=100, callbacks=[watcher, steps])  # returns, does not raise
     assert trainer.diverged is not None
@@ -471,3 +474,28 @@ def test_divergence_keeps_the_parameters_it_names() -> None:
     expected = initial if kept_as_of == 0 else steps.parameters[kept_as_of - 1]
     for parameter, saved in zip(model.parameters(), expected, strict=True):
         assert torch.equal(parameter, saved)
+
+
+def test_a_loss_far_above_its_start_is_divergence_too() -> None:
+    # Cross-entropy rarely overflows: at lr=10 the network swings into confident wrong answers
+    # and the loss stays many times above its starting value instead.
+    spiral = make_dataset("spiral", n_samples=500, noise=0.1, test_fraction=0.5, seed=0)
+    diverging = Trainer(MLP([2, 8, 8, 1], "tanh"), spiral, lr=10, batch_size=10)
+    diverging.fit(steps=1500)
+    assert diverging.diverged is not None and diverging.diverged == diverging.step_count + 1
+    assert "averaged over the last ~50 steps" in diverging.divergence_message
+    assert "lr=10" in diverging.divergence_message
+    start = Trainer(MLP([2, 8, 8, 1], "tanh"), spiral).evaluate().train_loss  # same weights
+    recent = float(np.mean(diverging.history["total"][-50:]))
+    assert recent > 3 * start  # it really was far above the start
+    assert all(torch.isfinite(p).all() for p in diverging.model.parameters())
+    assert diverging.step() is None  # stopped for good
+
+    learning = Trainer(MLP([2, 8, 8, 1], "tanh"), spiral, lr=0.3, batch_size=10)
+    learning.fit(steps=1500)
+    assert learning.diverged is None
+    unchecked = Trainer(
+        MLP([2, 8, 8, 1], "tanh"), spiral, lr=10, batch_size=10, divergence_factor=None
+    )
+    unchecked.fit(steps=300)
+    assert unchecked.diverged is None and unchecked.step_count == 300
