@@ -67,6 +67,7 @@ class Trainer:
             self.batch_size = check_int("batch_size", batch_size, minimum=1, maximum=self.n_train)
         self.full_batch = self.batch_size == self.n_train
         self.optimizer_name = check_choice("optimizer", optimizer, OPTIMIZERS)
+        self._plain_sgd = self.optimizer_name == "sgd"
         self.momentum = check_number("momentum", momentum, minimum=0.0, maximum=1.0)
         self.regularization = check_choice(
             "regularization", "none" if regularization is None else regularization, REGULARIZATIONS
@@ -97,6 +98,9 @@ class Trainer:
         # Penalised parameters: weights (2-D and up), never biases.
         self._weights = [p for p in self.model.parameters() if p.ndim >= 2]
         self._parameters = list(self.model.parameters())
+        # The same storage without autograd tracking: copies from and updates to these need
+        # no torch.no_grad() block (the optimizer updates parameters in place, never anew).
+        self._values = [p.data for p in self._parameters]
         self._callbacks = CallbackList()
         self._in_session = False
         self.reset(reinitialize=False)
@@ -242,12 +246,20 @@ class Trainer:
             self._diverge(values)
             return None
 
-        self.optimizer.zero_grad(set_to_none=True)
+        for parameter in self._parameters:  # optimizer.zero_grad(set_to_none=True), leaner
+            parameter.grad = None
         total.backward()
         callbacks.on_after_backward(self)
-        with torch.no_grad():
-            torch._foreach_copy_(self._before_views, self._parameters)
-        self.optimizer.step()
+        torch._foreach_copy_(self._before_views, self._values)
+        if self._plain_sgd:
+            # The seed's update w <- w - eta dC/dw, for every parameter in one call; what
+            # torch.optim.SGD computes, without its per-call bookkeeping. eta is read from the
+            # optimizer, so changing its learning rate works the same for every optimizer.
+            gradients = [p.grad for p in self._parameters]
+            eta = self.optimizer.param_groups[0]["lr"]
+            torch._foreach_add_(self._values, gradients, alpha=-eta)
+        else:
+            self.optimizer.step()
 
         batch_size = stop - start
         self.step_count += 1
@@ -305,7 +317,7 @@ class Trainer:
         kept = self.step_count
         with torch.no_grad():
             if not all(bool(torch.isfinite(p).all()) for p in self._parameters):
-                torch._foreach_copy_(self._parameters, self._before_views)
+                torch._foreach_copy_(self._values, self._before_views)
                 kept -= 1
         self.diverged = self.step_count + 1
         what = "data loss C" if not math.isfinite(values[0]) else "penalty lambda*R"
