@@ -211,12 +211,15 @@ class Runner:
                     return
             self._launch(run=True, pending=0)
 
-    def pause(self) -> None:
-        """Stop stepping after the current step; the thread waits for resume/advance/stop."""
+    def pause(self, timeout: float | None = 1.0) -> None:
+        """Stop stepping after the current step and wait (up to `timeout` s) until the thread
+        has parked, so that `step` no longer moves when this returns."""
         with self._lock:
             if self._state == "running":
                 self._state = "paused"
                 self._run_event.clear()
+        if threading.current_thread() is not self._thread:  # a subscriber cannot wait on itself
+            self._idle_event.wait(timeout)
 
     def resume(self) -> None:
         """Continue after pause() within the same caps; start() when not paused."""
