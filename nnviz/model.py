@@ -73,4 +73,5 @@ class MLP(nn.Module):
         return self.sizes[-1]
 
     def extra_repr(self) -> str:
+        """Sizes and activation, for print(model)."""
         return f"sizes={list(self.sizes)}, activation={self.activation.name!r}"

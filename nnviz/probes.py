@@ -122,19 +122,24 @@ class LayerProbe(Callback):
 
     # ------------------------------------------------------------------ callback hooks
     def on_fit_start(self, trainer: Trainer) -> None:
+        """Hook the trainer's model."""
         self._hook(trainer.model)
 
     def on_fit_end(self, trainer: Trainer) -> None:
+        """Reduce what is buffered and unhook."""
         self.detach()
 
     def on_train_batch_start(self, trainer: Trainer, batch: Batch) -> None:
+        """Open the capture window if this step is sampled (every `every` steps)."""
         self._sampling = (trainer.step_count + 1) % self.every == 0
 
     def on_after_backward(self, trainer: Trainer) -> None:
+        """Close the capture window: later forward passes (evaluation) are not this step's."""
         # The gradients stay in .grad until the next step: nothing to copy yet.
         self._pending, self._sampling = self._sampling, False
 
     def on_train_batch_end(self, trainer: Trainer, record: StepRecord) -> None:
+        """File the step's a, z, delta, input, parameters and gradients into the buffer."""
         if not self._pending:
             return
         self._pending = False
