@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 # The exact pin matters: it is a CPU build on local disk; any other spec pulls a multi-GB CUDA build.
 TORCH  := torch==2.13.0
 PORT   ?= 8866
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: venv test lint format dashboard lab bench clean
 
@@ -37,7 +39,7 @@ dashboard: venv
 
 lab: venv
 	mkdir -p notebooks
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
 
 bench: venv
 	$(BIN)/python benchmarks/overhead.py
