@@ -54,8 +54,8 @@ class LayerProbe(Callback):
         # "auto": numpy for CPU tensors (same memory, cheaper calls), torch on a GPU.
         self.backend = check_choice("backend", backend, BACKENDS)
         self.buffer_steps = check_int("buffer_steps", buffer_steps, minimum=1, maximum=4096)
-        self.history = ProbeHistory(self._flush)
         self._lock = threading.RLock()  # the training thread writes, a notebook thread reads
+        self.history = ProbeHistory(self._flush, self._lock)
         self._handles: list = []
         self._sampling = self._pending = False
         self._buffer: _Buffer | None = None
@@ -304,8 +304,9 @@ class _Buffer:
 class ProbeHistory:
     """The probe's statistics per sampled step, in bounded memory; decoded when read."""
 
-    def __init__(self, flush) -> None:
+    def __init__(self, flush, lock: threading.RLock) -> None:
         self._flush = flush  # brings the probe's buffered steps in before any read
+        self._lock = lock  # the probe's: no row is read while the training thread writes one
         self.clear()
 
     def clear(self) -> None:
@@ -338,12 +339,13 @@ class ProbeHistory:
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Every statistic over the kept rows."""
-        self._flush()
-        if self._table is None:
-            raise KeyError("the probe has recorded nothing yet")
-        batch = self._table["batch_size"]
-        decoded = self._layout.decode(self._table["statistics"], batch)
-        step = self._table["step"].astype(np.int64)
+        with self._lock:
+            self._flush()
+            if self._table is None:
+                raise KeyError("the probe has recorded nothing yet")
+            batch = self._table["batch_size"]
+            statistics, step = self._table["statistics"], self._table["step"].astype(np.int64)
+        decoded = self._layout.decode(statistics, batch)
         return {"step": step, "batch_size": batch.astype(np.int64), **decoded}
 
     @staticmethod
