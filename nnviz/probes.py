@@ -265,7 +265,7 @@ class _Buffer:
     def __init__(
         self, layout: Layout, parameters: list[torch.Tensor], arrays: bool, output
     ) -> None:
-        capacity = len(layout.step_offset)
+        capacity = layout.capacity
         device = parameters[0].device
         self.layout, self.batch, self.count, self.capacity = layout, layout.batch, 0, capacity
         self.output = output  # the loss's output function, z^L -> a^L

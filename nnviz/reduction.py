@@ -62,6 +62,7 @@ class Layout:
         self.column_ceiling = self._put(offsets + (bins - 1))
         self.segment_sum = self._put(_onehot(column_segment, self.n_segments))
         self.tiny = self._put(np.full(self.n_segments, 1e-30, np.float32))
+        self.capacity = capacity  # steps reduced together at most
         self.step_offset = self._put(np.arange(capacity) * (self.n_segments * bins))
         # shift, two sums, low, high: 5 per segment; then the histograms, dead counts, norms.
         self.n_statistics = (5 + bins) * self.n_segments + self.hidden_units + 3 * self.n_layers
