@@ -65,6 +65,13 @@ def _squared_metric(z: Tensor, y: Tensor) -> Tensor:
     return 1 - residual / spread.clamp_min(torch.finfo(z.dtype).tiny)
 
 
+def squared_error_accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
+    """Accuracy of squared error fitted to class labels: the output nearest the label wins."""
+    if outputs.shape[1] == 1:
+        return ((outputs > 0.5).to(targets.dtype) == targets).to(torch.float32).mean()
+    return (outputs.argmax(1) == targets.argmax(1)).to(torch.float32).mean()
+
+
 _METRICS = {
     "binary_cross_entropy": _binary_accuracy,
     "cross_entropy": _class_accuracy,

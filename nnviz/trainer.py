@@ -18,7 +18,7 @@ from torch import nn
 from nnviz._checks import check_choice, check_int, check_number
 from nnviz.callbacks import Batch, Callback, CallbackList
 from nnviz.history import History
-from nnviz.losses import Loss, get_loss
+from nnviz.losses import Loss, get_loss, squared_error_accuracy
 from nnviz.records import Evaluation, StepRecord
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -59,6 +59,10 @@ class Trainer:
         self.n_train = int(data.X_train.shape[0])
         self._check_sizes(model, data)
         self.loss = get_loss(loss, data.task, _output_width(model, data))
+        # Squared error on class labels (TF Playground's choice) is scored by accuracy, not R^2.
+        self.metric = "r2" if data.task == "regression" else "accuracy"
+        labels_by_squares = self.loss.name == "mse" and data.task == "classification"
+        self._metric = squared_error_accuracy if labels_by_squares else self.loss.metric
         self._check_loss_fits(data)
         self.lr = check_number("lr", lr, minimum=0.0, strict_minimum=True)
         if batch_size is None:
@@ -213,8 +217,10 @@ class Trainer:
         if self.diverged is not None:
             return None
         if self._start_loss is None:
-            start = self.evaluate()
-            self._start_loss = self._running_loss = start.train_loss + start.penalty
+            with torch.no_grad():
+                start_loss, _ = self._measure(self._X_train, self._T_train)
+                start_loss += self._penalty_value()
+            self._start_loss = self._running_loss = start_loss
         elif (
             self.divergence_factor is not None
             and self._running_loss > self.divergence_factor * self._start_loss
@@ -343,35 +349,26 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self) -> Evaluation:
         """C and the metric (accuracy, or R^2 for regression) over the train and test sets."""
-        penalty = float(self.reg_rate * self._penalty()) if self.regularization != "none" else 0.0
+        penalty = self._penalty_value()
         train_loss, train_metric = self._measure(self._X_train, self._T_train)
         if len(self._X_test):
             test_loss, test_metric = self._measure(self._X_test, self._T_test)
         else:
             test_loss = test_metric = math.nan
-        metric = "r2" if self.loss.name == "mse" and self.data.task == "regression" else "accuracy"
-        if self.loss.name == "mse" and metric == "accuracy":
-            train_metric = self._squared_error_accuracy(self._X_train, self._T_train)
-            if len(self._X_test):
-                test_metric = self._squared_error_accuracy(self._X_test, self._T_test)
         return Evaluation(
-            self.step_count, train_loss, test_loss, penalty, train_metric, test_metric, metric
+            self.step_count, train_loss, test_loss, penalty, train_metric, test_metric, self.metric
         )
 
+    def _penalty_value(self) -> float:
+        return float(self.reg_rate * self._penalty()) if self.regularization != "none" else 0.0
+
     def _measure(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
+        """Loss C and metric from one forward pass, in one host transfer."""
         logits = self.model(inputs)
         loss, metric = torch.stack(
-            (self.loss.function(logits, targets), self.loss.metric(logits, targets))
+            (self.loss.function(logits, targets), self._metric(logits, targets))
         ).tolist()
         return loss, metric
-
-    def _squared_error_accuracy(self, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-        # Squared error on class labels (TF Playground's choice): a point is right when the
-        # output is nearer its label than any other.
-        outputs = self.model(inputs)
-        if outputs.shape[1] == 1:
-            return float(((outputs > 0.5).float() == targets).float().mean())
-        return float((outputs.argmax(1) == targets.argmax(1)).float().mean())
 
     def _record_evaluation(self, evaluation: Evaluation) -> None:
         self.history.evaluations.append(
