@@ -2,6 +2,7 @@
 arrays, never tensors, so views need no torch and a record can be kept or sent as it is.
 
     Trainer.step -> StepRecord (+ Evaluation)      LayerProbe -> ProbeRecord (LayerRecord per layer)
+    FieldProbe -> FieldRecord (the network over the input plane, with the DataRecord it drew)
 """
 
 from __future__ import annotations
@@ -87,6 +88,53 @@ class ProbeRecord:
     layers: tuple[LayerRecord, ...]
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class DataRecord:
+    """The data set as views draw it: raw input-plane points and targets, numpy only.
+
+    Built once per data set; views compare records by identity to know the data changed."""
+
+    name: str
+    task: str  # "classification" or "regression"
+    n_classes: int  # 0 for regression
+    feature_names: tuple[str, ...]  # the network's inputs (x1, x2, x1^2, sin(x1), ... or pixels)
+    train_targets: np.ndarray  # (n,) int class labels, or (n,) float values
+    test_targets: np.ndarray
+    # Raw 2-D points before the feature map; None when the data is not a plane (digits, random).
+    train_points: np.ndarray | None = None  # (n, 2) float32
+    test_points: np.ndarray | None = None
+    extent: tuple[float, float, float, float] | None = None  # x1 min, x1 max, x2 min, x2 max
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FieldRecord:
+    """The network evaluated over a grid of the input plane after `step` updates.
+
+    On 2-D data: the output on a fine grid (the decision boundary) and every neuron's output on a
+    coarse grid (the network's thumbnails). Grid rows follow grid_y, columns grid_x, so an array
+    goes straight into a heatmap's z. On other data the grids are None and `confusion` and
+    `unit_means` stand in for them."""
+
+    step: int
+    data: DataRecord
+    grid_x: np.ndarray | None = None  # (R,) float32
+    grid_y: np.ndarray | None = None  # (R,)
+    # Binary: P(class 1) (or the raw output for squared error); K classes: the predicted class
+    # index; regression: the predicted value. (R, R) float32.
+    output: np.ndarray | None = None
+    confidence: np.ndarray | None = None  # K classes: probability of the predicted class (R, R)
+    thumb_x: np.ndarray | None = None  # (r,) the coarse grid of the neuron thumbnails
+    thumb_y: np.ndarray | None = None
+    # One array per layer l = 0..L: (n_units, r, r); layer 0 holds the input features, layer L
+    # the output layer's a^L (after sigmoid / softmax / identity).
+    neurons: tuple[np.ndarray, ...] = ()
+    # Mean a_j^l over the test set (train set when there is none), per layer l = 0..L: what a
+    # neuron glyph shows when there is no plane to draw.
+    unit_means: tuple[np.ndarray, ...] = ()
+    confusion: np.ndarray | None = None  # (K, K) int counts on the test set: rows true class
+    confusion_split: str = "test"  # which split `confusion` counts
+
+
 @dataclass(frozen=True, slots=True)
 class RunnerUpdate:
     """What a subscriber receives: the latest records and the history rows it has not seen."""
@@ -99,3 +147,6 @@ class RunnerUpdate:
     status: str
     step: int
     steps_per_second: float
+    field: FieldRecord | None = None  # from the first callback with a `snapshot` (a FieldProbe)
+    epoch: int = 0
+    examples_seen: int = 0

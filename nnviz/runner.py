@@ -74,6 +74,9 @@ class Runner:
         # 1 leaves a core for the kernel and the server on a 2-core machine.
         self.num_threads = check_int("num_threads", num_threads, minimum=1)
         self._probe_source = next((c for c in self.callbacks if hasattr(c, "last")), None)
+        self._field_source = next(
+            (c for c in self.callbacks if callable(getattr(c, "snapshot", None))), None
+        )
         self._lock = threading.Lock()  # guards the fields below; never held while calling out
         self._control = threading.Lock()  # one start/advance/stop/reset at a time
         self._stop_event = threading.Event()
@@ -175,6 +178,8 @@ class Runner:
             state, status, rate = self._state, self._status(), self._rate
             self._last_publish = time.monotonic()
         probe = getattr(self._probe_source, "last", None)
+        # Computed once per publish, between steps, so every subscriber sees the same weights.
+        field = None if self._field_source is None else self._field_source.snapshot(self.trainer)
         failure = None
         for subscription in subscriptions:
             update = RunnerUpdate(
@@ -186,6 +191,9 @@ class Runner:
                 status,
                 self.trainer.step_count,
                 rate,
+                field,
+                self.trainer.epoch,
+                self.trainer.examples_seen,
             )
             subscription.steps_seen = history.steps.total
             subscription.evaluations_seen = history.evaluations.total

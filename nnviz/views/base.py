@@ -1,0 +1,81 @@
+"""View: the base of every live view. Input -> store -> output, in one direction.
+
+A view receives RunnerUpdates (records: plain floats and numpy arrays), keeps what it needs and
+redraws its figure inside one `batch_update()`, so each refresh is one message per figure. It
+never imports torch and never reads the trainer back.
+
+    runner.subscribe(view)       # view(update): keeps every update, redraws at most every
+                                 # `refresh_interval` seconds, and always on the final one
+    view.update(update)          # keep and redraw now (tests, notebooks)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import ipywidgets as widgets
+
+from nnviz.records import RunnerUpdate
+from nnviz.views.figure import Figure, make_figure
+
+
+class View:
+    """Owns `figure` (and any controls in `widget`); subclasses implement ingest/draw/clear."""
+
+    refresh_interval = 0.1  # seconds between redraws while training (10 per second)
+
+    def __init__(self, height: int = 300, width: int | None = None) -> None:
+        self.figure: Figure = make_figure(height=height, width=width)
+        self._lock = threading.RLock()  # the training thread and widget callbacks both draw
+        self._last_draw = -float("inf")
+        self.draws = 0  # redraws sent so far: what tests and benchmarks count
+
+    # ------------------------------------------------------------------ the subscriber
+    def __call__(self, update: RunnerUpdate) -> None:
+        """Subscriber entry point: keep `update`, redraw if due (always when training halts)."""
+        with self._lock:
+            if update.step == 0 and update.state == "idle":
+                self.clear()
+            self.ingest(update)
+            now = time.monotonic()
+            if update.state != "running" or now - self._last_draw >= self.refresh_interval:
+                self._draw_now(now)
+
+    def update(self, update: RunnerUpdate) -> None:
+        """Keep `update` and redraw at once."""
+        with self._lock:
+            if update.step == 0 and update.state == "idle":
+                self.clear()
+            self.ingest(update)
+            self._draw_now(time.monotonic())
+
+    def redraw(self) -> None:
+        """Redraw from what the view holds (after a control such as log-y changed)."""
+        with self._lock:
+            self._draw_now(time.monotonic())
+
+    def _draw_now(self, now: float) -> None:
+        self._last_draw = now
+        with self.figure.batch_update():
+            self.draw()
+        self.draws += 1
+
+    # ------------------------------------------------------------------ for subclasses
+    def ingest(self, update: RunnerUpdate) -> None:
+        """Keep what this view needs from `update` (cheap: runs on every update)."""
+
+    def draw(self) -> None:
+        """Write the kept data into the figure's traces (inside batch_update)."""
+
+    def clear(self) -> None:
+        """Forget the run (after a reset): the next updates start over."""
+
+    # ------------------------------------------------------------------ display
+    @property
+    def widget(self) -> widgets.Widget:
+        """What to place in a layout: the figure, plus the view's controls if it has any."""
+        return self.figure
+
+    def _repr_mimebundle_(self, **kwargs: object):
+        return self.widget._repr_mimebundle_(**kwargs)
