@@ -24,6 +24,9 @@ class View:
     """Owns `figure` (and any controls in `widget`); subclasses implement ingest/draw/clear."""
 
     refresh_interval = 0.1  # seconds between redraws while training (10 per second)
+    # Which records the view reads: "probe" (a LayerProbe's ProbeRecord) and/or "field" (a
+    # FieldProbe's FieldRecord); nnviz.live adds those probes to the run.
+    needs: tuple[str, ...] = ()
 
     def __init__(self, height: int = 300, width: int | None = None) -> None:
         self.figure: Figure = make_figure(height=height, width=width)
