@@ -1,0 +1,194 @@
+"""NetworkView: thumbnails, links and the explain panel, checked on the figure's state."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nnviz.explain import explain_neuron
+from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
+from nnviz.views.network import BLUE, ORANGE, WIDTHS, NetworkView
+
+# conftest.py is not importable as a module here (no package): load it by path.
+_spec = importlib.util.spec_from_file_location(
+    "views_conftest", Path(__file__).with_name("conftest.py")
+)
+_conftest = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_conftest)
+collect_updates = _conftest.collect_updates
+
+R = 16
+
+
+def plane_field(widths: tuple[int, ...], step: int = 1, seed: int = 0) -> FieldRecord:
+    """A synthetic FieldRecord as FieldProbe would send on 2-D data (random thumbnails)."""
+    rng = np.random.default_rng(seed)
+    data = DataRecord("spiral", "classification", 2, ("x1", "x2"), np.zeros(4), np.zeros(4))
+    grid = np.linspace(-6, 6, R, dtype=np.float32)
+    neurons = tuple(rng.uniform(-1, 1, (w, R, R)).astype(np.float32) for w in widths)
+    neurons = (neurons[0] * 6, *neurons[1:-1], (neurons[-1] + 1) / 2)  # x in +-6, P in [0, 1]
+    means = tuple(rng.uniform(-1, 1, w) for w in widths)
+    return FieldRecord(step, data, thumb_x=grid, thumb_y=grid, neurons=neurons, unit_means=means)
+
+
+@pytest.fixture(scope="module")
+def wide_updates() -> list[RunnerUpdate]:
+    """A 2-8-8-1 tanh net on spiral: the Playground's usual picture."""
+    return collect_updates(hidden=(8, 8), steps=8)
+
+
+@pytest.fixture()
+def view_and_update(wide_updates):
+    update = replace(wide_updates[-1], field=plane_field((2, 8, 8, 1)))
+    view = NetworkView()
+    view.update(update)
+    return view, update
+
+
+def neuron_indices(view: NetworkView) -> list[tuple[int, int]]:
+    return view._units
+
+
+def test_one_thumbnail_per_unit_with_the_field_values(view_and_update) -> None:
+    view, update = view_and_update
+    heatmaps = [t for t in view.figure.data if t.type == "heatmap"]
+    assert len(heatmaps) == 2 + 8 + 8 + 1
+    neurons = update.field.neurons
+    hidden = heatmaps[2 + 3]  # layer 1, neuron 4
+    assert np.allclose(np.asarray(hidden.z) / 100, neurons[1][3], atol=0.006)
+    x1 = np.asarray(heatmaps[0].z) / 100  # inputs scaled by their own range
+    assert np.allclose(x1, neurons[0][0] / np.abs(neurons[0][0]).max(), atol=0.006)
+    output = np.asarray(heatmaps[-1].z) / 100  # P(class 1) 0..1 shown as -1..1
+    assert np.allclose(output, 2 * neurons[3][0] - 1, atol=0.006)
+    # each thumbnail sits on its own 1 x 1 square, the column of its layer
+    assert hidden.x0 == pytest.approx(3.0 - 0.5 + 0.5 / R) and hidden.dx == pytest.approx(1 / R)
+
+
+def test_links_follow_the_weights_signs_and_magnitudes(view_and_update) -> None:
+    view, update = view_and_update
+    weights = np.concatenate([layer.weight.reshape(-1) for layer in update.probe.layers])
+    links = view.figure.data[:8]
+    assert [t.line.color for t in links] == [BLUE] * 4 + [ORANGE] * 4
+    counts = [int(np.isnan(np.asarray(t.x, float)).sum()) for t in links]  # one NaN per link
+    assert sum(counts) == len(weights) == 2 * 8 + 8 * 8 + 8
+    assert sum(counts[:4]) == (weights >= 0).sum()
+    edges = [0.25, 0.5, 1.0]
+    for index, trace in enumerate(links):
+        sign = 1 if index < 4 else -1
+        magnitude = np.abs(weights[(weights >= 0) == (sign > 0)])
+        bucket = index % 4
+        low = 0 if bucket == 0 else edges[bucket - 1]
+        high = edges[bucket] if bucket < 3 else np.inf
+        assert counts[index] == ((magnitude >= low) & (magnitude < high)).sum()
+        assert trace.line.width == WIDTHS[bucket]
+    hover = view.figure.data[8]
+    assert np.allclose(hover.customdata, weights)
+    assert hover.text[0] == "w<sub>1,1</sub><sup>1</sup>"
+    biases = view.figure.data[-1]
+    assert np.allclose(biases.marker.color, np.concatenate([l.bias for l in update.probe.layers]))
+
+
+def test_select_writes_explain_neuron_into_the_panel(view_and_update) -> None:
+    view, update = view_and_update
+    view.select(2, 5)
+    expected = explain_neuron(update.probe, 2, 5, 0, format="latex")
+    assert view.panel.value == f"$${expected}$$"
+    assert view.dropdown.value == (2, 5)
+    frame = np.asarray(view.figure.data[-2].marker.line.width)
+    assert frame[neuron_indices(view).index((2, 4))] == 4 and (frame == 4).sum() == 1
+    view.example_slider.value = 3  # another row of the mini-batch
+    assert view.panel.value == f"$${explain_neuron(update.probe, 2, 5, 3, 'latex')}$$"
+    with pytest.raises(ValueError, match="neuron=9"):
+        view.select(2, 9)
+    with pytest.raises(ValueError, match="layer=0"):
+        view.select(0, 1)
+
+
+def test_dropdown_and_click_select_like_select(view_and_update) -> None:
+    view, update = view_and_update
+    view.dropdown.value = (3, 1)
+    assert view.selected == (3, 1)
+    assert view.panel.value == f"$${explain_neuron(update.probe, 3, 1, 0, 'latex')}$$"
+    # A click as the browser reports it: the FigureWidget message that plotly's JS sends.
+    trace = len(view.figure.data) - 2
+    point = neuron_indices(view).index((1, 6))
+    view.figure._js2py_pointsCallback = {
+        "event_type": "plotly_click",
+        "points": {"trace_indexes": [trace], "point_indexes": [point], "xs": [3], "ys": [0]},
+    }
+    assert view.selected == (1, 7) and view.dropdown.value == (1, 7)
+    assert view.panel.value == f"$${explain_neuron(update.probe, 1, 7, 0, 'latex')}$$"
+
+
+def test_text_panel_and_hover_show_a_z_delta(wide_updates) -> None:
+    update = replace(wide_updates[-1], field=plane_field((2, 8, 8, 1)))
+    view = NetworkView(explain_format="text")
+    view.update(update)
+    view.select(1, 2)
+    assert "δ_2^1 = " in view.panel.value and view.panel.value.startswith("<pre>")
+    hover = view.figure.data[-2].text[neuron_indices(view).index((1, 1))]
+    layer = update.probe.layers[0]
+    assert f"δ = {layer.delta[0, 1]:.4g}" in hover and f"a = {layer.a[0, 1]:.4g}" in hover
+    assert f"mean a = {update.field.unit_means[1][1]:.4g}" in hover
+
+
+def test_architecture_change_rebuilds_and_reset_clears(wide_updates) -> None:
+    view = NetworkView()
+    view.update(replace(wide_updates[-1], field=plane_field((2, 8, 8, 1))))
+    small = collect_updates(hidden=(3,), steps=2)[-1]
+    view.update(replace(small, field=plane_field((2, 3, 1))))
+    assert sum(t.type == "heatmap" for t in view.figure.data) == 2 + 3 + 1
+    assert len(view.figure.data[8].customdata) == 2 * 3 + 3
+    assert [value for _, value in view.dropdown.options] == [(1, 1), (1, 2), (1, 3), (2, 1)]
+    view.update(replace(small, step=0, state="idle", probe=None, field=None))
+    assert len(view.figure.data) == 0 and view.selected == (1, 1)
+
+
+def test_digits_draw_circles_and_one_input_block() -> None:
+    update = collect_updates("digits", hidden=(5,), steps=2)[-1]
+    view = NetworkView()
+    view.update(update)  # no field: circles coloured by the probe's batch means
+    neurons = view.figure.data[-2]
+    assert neurons.marker.symbol == "circle"
+    assert not any(t.type == "heatmap" for t in view.figure.data)
+    assert len(neurons.x) == 1 + 5 + 10
+    assert any(a.text == "64 inputs" for a in view.figure.layout.annotations)
+    means = update.probe.layers[0].a.mean(0)  # tanh hidden layer: shown as it is
+    assert np.allclose(np.asarray(neurons.marker.color)[1:6], means, atol=1e-6)
+    first = update.probe.layers[0].weight
+    assert np.allclose(view.figure.data[8].customdata[:5], first.mean(1), atol=1e-6)
+
+
+def test_bytes_per_refresh_are_bounded(wide_updates) -> None:
+    view = NetworkView()
+    sizes: list[int] = []
+
+    def send(data=None, buffers=None, **kwargs) -> None:
+        buffers = [memoryview(b).nbytes for b in buffers or []]
+        sizes.append(len(json.dumps(data, default=str)) + sum(buffers))
+
+    view.figure.comm.send = send
+    view.update(replace(wide_updates[-1], field=plane_field((2, 8, 8, 1))))
+    sizes.clear()
+    for seed in range(3):  # fresh thumbnails and weights each time: every value changes
+        update = replace(wide_updates[-2 - seed], field=plane_field((2, 8, 8, 1), seed=seed + 1))
+        view.update(update)
+    per_refresh = sum(sizes) / 3
+    # 19 thumbnails x 256 values as whole percents are ~25 KB; 2 decimals would be ~35 KB.
+    assert 5_000 < per_refresh < 32_000
+
+
+def test_field_probe_integration() -> None:
+    fields = pytest.importorskip("nnviz.fields")
+    updates = collect_updates(hidden=(4, 3), steps=4, callbacks=(fields.FieldProbe(thumbnail=8),))
+    view = NetworkView()
+    view.update(updates[-1])
+    heatmaps = [t for t in view.figure.data if t.type == "heatmap"]
+    assert len(heatmaps) == 2 + 4 + 3 + 1
+    neuron = updates[-1].field.neurons[2][1]  # layer 2, neuron 2: tanh, shown as it is
+    assert np.allclose(np.asarray(heatmaps[2 + 4 + 1].z) / 100, neuron, atol=0.006)
