@@ -98,7 +98,7 @@ class DataRecord:
     task: str  # "classification" or "regression"
     n_classes: int  # 0 for regression
     feature_names: tuple[str, ...]  # the network's inputs (x1, x2, x1^2, sin(x1), ... or pixels)
-    train_targets: np.ndarray  # (n,) int class labels, or (n,) float values
+    train_targets: np.ndarray  # (n,) int class labels, or (n,) float values (the first target)
     test_targets: np.ndarray
     # Raw 2-D points before the feature map; None when the data is not a plane (digits, random).
     train_points: np.ndarray | None = None  # (n, 2) float32
@@ -113,7 +113,8 @@ class FieldRecord:
     On 2-D data: the output on a fine grid (the decision boundary) and every neuron's output on a
     coarse grid (the network's thumbnails). Grid rows follow grid_y, columns grid_x, so an array
     goes straight into a heatmap's z. On other data the grids are None and `confusion` and
-    `unit_means` stand in for them."""
+    `unit_means` stand in for them; both are filled on 2-D data too (classification only for
+    `confusion`), so a view can show accuracy and colour neuron glyphs in any case."""
 
     step: int
     data: DataRecord

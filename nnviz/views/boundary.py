@@ -1,0 +1,243 @@
+"""DecisionBoundaryView: the network's output over the input plane, as TF Playground shows it.
+
+2-D data: a heatmap of FieldRecord.output (orange for class 0 / negative, blue for class 1 /
+positive, near-white at the boundary; K classes: a colour per class, paler where the softmax is
+less sure) under the train points (white outline) and test points (black outline). Other data:
+the confusion matrix (true class rows, predicted columns). One figure, four fixed traces.
+
+What goes over the wire per refresh is the heatmap's z (2-D arrays travel as JSON lists, so it is
+rounded to 3 decimals: ~28 KB for 64 x 64) and the title; the points and the axes only when the
+DataRecord changes (views compare records by identity).
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+
+from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
+from nnviz.views.base import View
+
+ORANGE, NEAR_WHITE, BLUE = "#f59322", "#e8eaeb", "#0877bd"  # TF Playground's colour scale
+DIVERGING = [[0.0, ORANGE], [0.5, NEAR_WHITE], [1.0, BLUE]]
+CLASS_COLOURS = (ORANGE, BLUE, "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+DECIMALS = 3  # of the heatmap's z: 64 x 64 values in ~28 KB of JSON instead of ~83 KB
+_SHADE = 0.45  # K classes: z = class - 0.45 .. class + 0.45 as the confidence rises
+_HEAT, _TRAIN, _TEST, _CONFUSION = range(4)
+
+
+class DecisionBoundaryView(View):
+    """The decision boundary (2-D data) or the confusion matrix (other data), live."""
+
+    needs = ("field",)  # reads FieldRecords: nnviz.live adds a FieldProbe to the run
+
+    def __init__(self, show_test: bool = True, discretize: bool = False, height: int = 420) -> None:
+        super().__init__(height=height)
+        self._show_test = _check_flag("show_test", show_test)
+        self._discretize = _check_flag("discretize", discretize)
+        self._field: FieldRecord | None = None
+        self._drawn_data: DataRecord | None = None  # whose points and axes the figure shows
+        self._drawn_colours: tuple | None = None  # (data, discretize) the colour scale is for
+        self._checkboxes: dict[str, widgets.Checkbox] = {}
+        self._widget: widgets.VBox | None = None
+        point = {"mode": "markers", "marker": {"size": 6}, "visible": False}
+        self.figure.add_traces(
+            [
+                go.Heatmap(name="output", showscale=False, visible=False),
+                go.Scatter(name="train", **point),
+                go.Scatter(name="test", **point),
+                go.Heatmap(name="confusion", colorscale="Blues", showscale=False, visible=False),
+            ]
+        )
+
+    # ------------------------------------------------------------------ settings
+    @property
+    def show_test(self) -> bool:
+        """Whether the test points are drawn (black outline) besides the train points."""
+        return self._show_test
+
+    @show_test.setter
+    def show_test(self, value: bool) -> None:
+        self._set("show_test", value)
+
+    @property
+    def discretize(self) -> bool:
+        """Whether the plane shows hard classes (TF Playground's "discretize output")."""
+        return self._discretize
+
+    @discretize.setter
+    def discretize(self, value: bool) -> None:
+        self._set("discretize", value)
+
+    def _set(self, name: str, value: bool) -> None:
+        value = _check_flag(name, value)
+        with self._lock:
+            setattr(self, f"_{name}", value)
+            if name in self._checkboxes:
+                self._checkboxes[name].value = value  # a no-op when the box itself changed
+            self.redraw()
+
+    @property
+    def widget(self) -> widgets.Widget:
+        """The two checkboxes above the figure."""
+        if self._widget is None:
+            for name, label in (("show_test", "Show test data"), ("discretize", "Discretize")):
+                box = widgets.Checkbox(value=getattr(self, name), description=label, indent=False)
+                box.observe(lambda change, name=name: self._set(name, change["new"]), "value")
+                self._checkboxes[name] = box
+            controls = widgets.HBox(list(self._checkboxes.values()))
+            self._widget = widgets.VBox([controls, self.figure])
+        return self._widget
+
+    # ------------------------------------------------------------------ View
+    def ingest(self, update: RunnerUpdate) -> None:
+        """Keep the latest field record."""
+        if update.field is not None:
+            self._field = update.field
+
+    def clear(self) -> None:
+        """Forget the field and the drawn data set: the next draw rebuilds everything."""
+        self._field = self._drawn_data = self._drawn_colours = None
+
+    def draw(self) -> None:
+        """Write the heatmap (or the confusion counts), and the points if the data changed."""
+        field, traces = self._field, self.figure.data
+        if field is None:
+            for trace in traces:
+                trace.visible = False
+            self.figure.layout.title.text = "waiting for the first update"
+            return
+        data, plane = field.data, field.output is not None
+        if data is not self._drawn_data:
+            self._draw_data(field, plane)
+        traces[_TEST].visible = plane and self._show_test
+        if plane:
+            if self._drawn_colours != (data, self._discretize):
+                self._draw_colours(data)
+            traces[_HEAT].z = _on_wire(self._plane_z(field))
+        elif field.confusion is not None:
+            traces[_CONFUSION].z = field.confusion
+        self.figure.layout.title.text = _title(field, plane)
+
+    # ------------------------------------------------------------------ helpers
+    def _draw_data(self, field: FieldRecord, plane: bool) -> None:
+        """Static per data set: visibility, axes, grid coordinates and points."""
+        data, traces, layout = field.data, self.figure.data, self.figure.layout
+        traces[_HEAT].visible = traces[_TRAIN].visible = plane
+        traces[_CONFUSION].visible = not plane and field.confusion is not None
+        if plane:
+            x_min, x_max, y_min, y_max = data.extent
+            traces[_HEAT].update(x=field.grid_x, y=field.grid_y)
+            axis = {"type": "linear", "autorange": False, "showgrid": False, "zeroline": False}
+            layout.xaxis.update(range=[x_min, x_max], title_text="x1", **axis)
+            layout.yaxis.update(range=[y_min, y_max], title_text="x2", **axis)
+            kind = "value" if data.task == "regression" else "class"
+            hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{kind} %{{marker.color:.3g}}<extra></extra>"
+            for index, points, targets, outline in (
+                (_TRAIN, data.train_points, data.train_targets, "white"),
+                (_TEST, data.test_points, data.test_targets, "black"),
+            ):
+                traces[index].update(x=points[:, 0], y=points[:, 1], hovertemplate=hover)
+                traces[index].marker.update(color=targets.astype(np.float32), line_color=outline)
+        elif field.confusion is not None:
+            labels = [str(k) for k in range(data.n_classes)]
+            traces[_CONFUSION].update(
+                x=labels,
+                y=labels,
+                texttemplate="%{z}",
+                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
+            )
+            axis = {"type": "category", "range": None, "showgrid": False, "zeroline": False}
+            layout.xaxis.update(title_text="predicted class", autorange=True, **axis)
+            layout.yaxis.update(title_text="true class", autorange="reversed", **axis)
+        layout.yaxis.update(scaleanchor="x", scaleratio=1)  # square plane, square cells
+        self._drawn_data, self._drawn_colours = data, None
+
+    def _draw_colours(self, data: DataRecord) -> None:
+        """Colour scales of the plane and the points, for the task and the discretize setting."""
+        traces, hard = self.figure.data, self._discretize
+        if data.task == "regression":
+            bound = _bound(data)
+            low, high = (-1.0, 1.0) if hard else (-bound, bound)
+            heat = {"colorscale": DIVERGING, "zmin": low, "zmax": high}
+            points = {"colorscale": DIVERGING, "cmin": -bound, "cmax": bound}
+            label = "sign of the output %{z:.0f}" if hard else "output %{z:.3f}"
+        elif data.n_classes == 2:
+            heat = {"colorscale": DIVERGING, "zmin": 0.0, "zmax": 1.0}
+            points = {"colorscale": _class_scale(2, shaded=False), "cmin": -0.5, "cmax": 1.5}
+            label = "class %{z:.0f}" if hard else "P(class 1) %{z:.3f}"
+        else:
+            k = data.n_classes
+            heat = {"colorscale": _class_scale(k, shaded=not hard), "zmin": -0.5, "zmax": k - 0.5}
+            points = {"colorscale": _class_scale(k, shaded=False), "cmin": -0.5, "cmax": k - 0.5}
+            label = "class %{z:.0f}"  # the shade offset stays within +-0.45 of the class
+        hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{label}<extra></extra>"
+        traces[_HEAT].update(hovertemplate=hover, **heat)
+        for index in (_TRAIN, _TEST):
+            traces[index].marker.update(**points)
+        self._drawn_colours = (data, hard)
+
+    def _plane_z(self, field: FieldRecord) -> np.ndarray:
+        """The heatmap's z in the units its colour scale expects."""
+        data, output = field.data, field.output.astype(np.float64)
+        if data.task == "regression":
+            return np.where(output >= 0, 1.0, -1.0) if self._discretize else output
+        if data.n_classes == 2:
+            return (output >= 0.5).astype(np.float64) if self._discretize else output
+        if self._discretize:
+            return output
+        # Confidence runs from 1/K (a guess) to 1; the shade from pale to full colour.
+        chance = 1.0 / data.n_classes
+        shade = np.clip((field.confidence - chance) / (1.0 - chance), 0.0, 1.0)
+        return output - _SHADE + 2 * _SHADE * shade
+
+
+def _check_flag(parameter: str, value: object) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(
+            f"{parameter} must be True or False; got {value!r} of type {type(value).__name__}"
+        )
+    return bool(value)
+
+
+def _on_wire(z: np.ndarray) -> np.ndarray:
+    """Rounded float64 (float32 would print 17 digits), non-finite values as JSON nulls."""
+    z = np.round(np.asarray(z, dtype=np.float64), DECIMALS)
+    if not np.isfinite(z).all():  # a diverged network: blank cells, not an invalid JSON NaN
+        z = np.where(np.isfinite(z), z, None)
+    return z
+
+
+def _class_scale(n_classes: int, shaded: bool) -> list[list]:
+    """One band per class over [-0.5, K - 0.5]: flat, or from pale to full colour."""
+    scale = []
+    for k in range(n_classes):
+        colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+        start = _pale(colour) if shaded else colour
+        scale += [[k / n_classes, start], [(k + 1) / n_classes, colour]]
+    return scale
+
+
+def _pale(colour: str, amount: float = 0.85) -> str:
+    """`colour` mixed with white; `amount` of white."""
+    channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in channels)
+
+
+def _bound(data: DataRecord) -> float:
+    """Half-width of the regression colour scale: the largest |target|, 1 for all zeros."""
+    targets = np.concatenate([data.train_targets, data.test_targets])
+    bound = float(np.abs(targets).max()) if len(targets) else 0.0
+    return bound if bound > 0 and np.isfinite(bound) else 1.0
+
+
+def _title(field: FieldRecord, plane: bool) -> str:
+    """Step, and the accuracy the confusion counts give."""
+    text = f"step {field.step}"
+    if field.confusion is not None and field.confusion.sum():
+        accuracy = np.trace(field.confusion) / field.confusion.sum()
+        text += f" · {field.confusion_split} accuracy {accuracy:.1%}"
+    elif not plane:
+        text += f" · {field.data.task}: no plane and no classes to draw"
+    return text
