@@ -18,7 +18,7 @@ def collect_updates(
 ) -> list[RunnerUpdate]:
     """Train `steps` updates in a Runner (advance, then wait) and return every update it sent."""
     data = make_dataset(dataset, n_samples=n_samples, test_fraction=0.25, seed=0)
-    width = data.n_classes if data.n_classes > 2 else data.n_outputs
+    width = data.n_classes if (data.n_classes or 0) > 2 else data.n_outputs
     model = MLP([data.n_features, *hidden, width], activation="tanh", seed=0)
     trainer = Trainer(model, data, seed=0, **{"batch_size": 10, **trainer_options})
     probe = LayerProbe()
