@@ -1,0 +1,272 @@
+"""LayerStatsView: how each layer's a, z and delta are spread over time (fastai's "colorful
+dimension"), its gradient norm, and the share of dead or saturated units, from LayerProbe.
+
+Every probed step brings, per layer and quantity, a histogram over that batch's own [min, max],
+so negative values are never cut off. To draw the steps side by side, each kept histogram is
+re-binned onto one common range, the min..max over the kept steps (it adapts as old steps
+leave), spreading each bin's count evenly over its width: totals are preserved. The view keeps
+the last `max_columns` probed steps. Hover shows the count, the colour follows log(1 + count);
+z goes as uint16 in plotly.js's base64 typed-array form (32 x 200 cells: ~17 KB)."""
+
+from __future__ import annotations
+
+import base64
+from collections import deque
+from typing import NamedTuple
+
+import numpy as np
+from plotly.colors import sample_colorscale
+
+from nnviz._checks import check_int
+from nnviz.records import QUANTITIES, RunnerUpdate
+from nnviz.views.base import View
+from nnviz.views.figure import BASE_LAYOUT
+from nnviz.views.loss import PALETTE
+
+LABELS = {
+    "a": "a<sub>j</sub><sup>l</sup>",
+    "z": "z<sub>j</sub><sup>l</sup>",
+    "delta": "δ<sub>j</sub><sup>l</sup> = ∂C/∂z<sub>j</sub><sup>l</sup>",
+}
+COLOR_SCALES = {"a": "Blues", "z": "Greens", "delta": "Purples"}
+INACTIVE = "σ'(z) < 1% of its peak"
+COUNT_TEXT = "count ≈ %{z} (values of the batch, all units, in this bin)<extra></extra>"
+
+
+def rebin(counts: np.ndarray, edges: np.ndarray, target_edges: np.ndarray) -> np.ndarray:
+    """Histograms `counts` (columns, bins) over their own `edges` (columns, bins + 1) moved onto
+    one `target_edges`, each bin's count spread evenly over its width (1-D input: one column).
+    Counts outside the target range are dropped, so a covering target keeps every total."""
+    single = np.ndim(counts) == 1
+    counts, edges = np.atleast_2d(counts).astype(float), np.atleast_2d(edges).astype(float)
+    target = np.asarray(target_edges, float)
+    low, width = edges[:, :1], edges[:, -1:] - edges[:, :1]
+    safe = np.where(width > 0, width, 1.0)
+    # One np.interp for all columns: column r's edges are mapped into [2r, 2r + 1].
+    offsets = 2.0 * np.arange(len(counts))[:, None]
+    known = (edges - low) / safe + offsets
+    cumulative = np.concatenate([np.zeros((len(counts), 1)), np.cumsum(counts, axis=1)], axis=1)
+    wanted = np.clip((target - low) / safe, 0.0, 1.0) + offsets
+    result = np.diff(np.interp(wanted, known.ravel(), cumulative.ravel()), axis=1)
+    for row in np.flatnonzero(width[:, 0] <= 0):  # one value only (a dead unit's delta)
+        index = np.searchsorted(target, low[row, 0], side="right") - 1
+        result[row] = 0.0
+        result[row, min(max(index, 0), len(target) - 2)] = counts[row].sum()
+    return result[0] if single else result
+
+
+def typed_array(values: np.ndarray) -> dict:
+    """A 2-D array in plotly.js's typed-array form (base64 bytes, decoded by the browser): one
+    short string to send, where a nested list costs ~4 bytes a cell and a Python walk of each."""
+    values = np.ascontiguousarray(values)
+    code = {"uint16": "u2", "float32": "f4", "float64": "f8"}[values.dtype.name]
+    text = base64.b64encode(values.tobytes()).decode("ascii")
+    return {"dtype": code, "bdata": text, "shape": ", ".join(map(str, values.shape))}
+
+
+def log_colorscale(name: str, top: float, stops: int = 12) -> list:
+    """Stops that make a linear colour scale over counts 0..top follow log(1 + count)."""
+    fractions = np.linspace(0.0, 1.0, stops)
+    positions = np.expm1(fractions * np.log1p(top)) / top
+    positions[-1] = 1.0
+    return [
+        [float(p), c] for p, c in zip(positions, sample_colorscale(name, fractions), strict=True)
+    ]
+
+
+def _reference(letter: str, number: int) -> str:
+    return letter if number == 1 else f"{letter}{number}"  # plotly names the first axis "x"
+
+
+class _Column(NamedTuple):
+    step: int
+    histograms: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]  # (layer, quantity)
+    grad_norms: np.ndarray  # (layers,)
+    dead: np.ndarray  # (layers,)
+
+
+class LayerStatsView(View):
+    """Histograms of a/z/delta over time per layer, gradient norms and dead fractions."""
+
+    needs = ("probe",)
+    refresh_interval = 0.5  # the heaviest view (~17 KB a heatmap): 2 refreshes a second do
+
+    def __init__(
+        self,
+        quantities: tuple[str, ...] = ("a", "delta"),
+        max_columns: int = 200,
+        height: int | None = None,
+    ) -> None:
+        chosen = [quantities] if isinstance(quantities, str) else list(quantities)
+        if isinstance(quantities, str) or not chosen or not set(chosen) <= set(QUANTITIES):
+            raise ValueError(f"quantities={quantities!r}: give a tuple drawn from {QUANTITIES}")
+        if len(set(chosen)) < len(chosen):
+            raise ValueError(f"quantities={quantities!r}: each quantity at most once")
+        self.quantities = tuple(quantities)
+        self.max_columns = check_int("max_columns", max_columns, minimum=2)
+        super().__init__(height=height or 130 * len(self.quantities) + 200)
+        self._height = self.figure.layout.height
+        self._layer_count = 0  # the layer count the traces are built for
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget the run (the traces stay, emptied at the next draw)."""
+        self._columns: deque[_Column] = deque(maxlen=self.max_columns)
+        self._activations: tuple[str, ...] = ()
+
+    def ingest(self, update: RunnerUpdate) -> None:
+        """Keep the probe's histograms and norms when it brings a new step."""
+        probe = update.probe
+        if probe is None or (self._columns and probe.step == self._columns[-1].step):
+            return
+        layers = probe.layers
+        if self._columns and (
+            len(layers) != len(self._activations) or probe.step < self._columns[-1].step
+        ):
+            self.clear()  # another architecture or another run: the old columns mean nothing
+        self._activations = tuple(layer.activation for layer in layers)
+        histograms = {}
+        for layer in layers:
+            for quantity in set(self.quantities) & set(layer.summaries):
+                summary = layer.summaries[quantity]
+                histograms[layer.index, quantity] = (summary.counts, summary.edges)
+        norms = np.array([layer.grad_norm for layer in layers])
+        dead = np.array([layer.dead_fraction for layer in layers])
+        self._columns.append(_Column(probe.step, histograms, norms, dead))
+
+    # ------------------------------------------------------------------ drawing
+    def draw(self) -> None:
+        """Re-bin the kept histograms and send them with the norm and dead-fraction curves."""
+        count = len(self._activations)
+        if count and count != self._layer_count:
+            self._rebuild(count)
+        if not self._layer_count:
+            return
+        columns = list(self._columns)
+        steps = np.array([column.step for column in columns], np.float32)
+        data = iter(self.figure.data)
+        for quantity in self.quantities:
+            for layer in range(self._layer_count):
+                trace = next(data)
+                centres, counts = self._heatmap(columns, layer, quantity)
+                # A power of 2 above the largest count: the colour scale changes rarely.
+                top = 2.0 ** np.ceil(np.log2(max(float(counts.max(initial=0)), 1.0)))
+                if trace.zmax != top:
+                    trace.zmax, trace.colorscale = top, log_colorscale(COLOR_SCALES[quantity], top)
+                trace.x, trace.y, trace.z = steps, centres, typed_array(counts)
+        for key in ("grad_norms", "dead"):
+            values = np.zeros((len(columns), self._layer_count), np.float32)
+            for index, column in enumerate(columns):
+                values[index] = getattr(column, key)
+            for layer in range(self._layer_count):
+                trace = next(data)
+                trace.x, trace.y = steps, values[:, layer].copy()
+
+    def _heatmap(
+        self, columns: list[_Column], layer: int, quantity: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Bin centres and counts (bins, columns) on the common range of the kept steps."""
+        kept = [column.histograms.get((layer, quantity)) for column in columns]
+        bins = next((len(h[0]) for h in reversed(kept) if h is not None), 0)
+        # Only histograms with the newest bin count (another LayerProbe(bins=...) may differ).
+        present = [i for i, h in enumerate(kept) if h is not None and len(h[0]) == bins]
+        if not present:
+            return np.zeros(0, np.float32), np.zeros((0, 0), np.uint16)
+        counts = np.array([kept[index][0] for index in present])
+        edges = np.array([kept[index][1] for index in present])
+        low, high = float(edges[:, 0].min()), float(edges[:, -1].max())
+        if high <= low:  # a constant over every kept step: give it a visible band
+            low, high = low - 0.5, high + 0.5
+        target = np.linspace(low, high, counts.shape[1] + 1)
+        z = np.zeros((counts.shape[1], len(kept)))
+        z[:, present] = rebin(counts, edges, target).T
+        centres = ((target[:-1] + target[1:]) / 2).astype(np.float32)
+        return centres, np.clip(np.round(z), 0, 65535).astype(np.uint16)
+
+    def _rebuild(self, count: int) -> None:
+        """Lay out the subplots and traces for `count` layers."""
+        rows = len(self.quantities)
+        gap, bottom = 0.06, 0.26  # the norm/dead row takes `bottom` of the height
+        row_height = (1 - bottom - gap * rows) / rows
+        column_width = (1 - 0.03 * (count - 1)) / count
+        layout: dict = {**BASE_LAYOUT, "height": self._height, "annotations": []}
+        traces: list[dict] = []
+        for row, quantity in enumerate(self.quantities):
+            top = 1 - row * (row_height + gap)
+            for layer in range(count):
+                number = row * count + layer + 1
+                left = layer * (column_width + 0.03)
+                self._axes(layout, number, [left, left + column_width], [top - row_height, top])
+                label = LABELS[quantity].replace("<sup>l</sup>", f"<sup>{layer + 1}</sup>")
+                short = label.split(" = ")[0]  # delta without its definition
+                title = f"{label}  (layer {layer + 1}, {self._activations[layer]})"
+                self._title(layout, number, title)
+                traces.append(
+                    {
+                        "type": "heatmap",
+                        "zmin": 0,
+                        "showscale": False,
+                        "xaxis": _reference("x", number),
+                        "yaxis": _reference("y", number),
+                        "hovertemplate": f"step %{{x}}<br>{short} ≈ %{{y:.3g}}<br>{COUNT_TEXT}",
+                    }
+                )
+        norms, dead = rows * count + 1, rows * count + 2
+        self._axes(layout, norms, [0, 0.47], [0, bottom], {"type": "log"})
+        self._axes(layout, dead, [0.53, 1], [0, bottom], {"range": [-0.02, 1.02]})
+        self._title(layout, norms, "‖∂C_total/∂W<sup>l</sup>‖ (log)")
+        self._title(layout, dead, f"dead / saturated units ({INACTIVE} on every example)")
+        colours = sample_colorscale([PALETTE["delta"], PALETTE["a"]], max(count, 2))
+        for number, key in ((norms, "‖∂C_total/∂W‖"), (dead, "dead fraction")):
+            for layer in range(count):
+                tip = f"layer {layer + 1}: {key} = %{{y:.3g}}<br>step %{{x}}"
+                if number == dead:
+                    tip += f"<br>dead: {INACTIVE}<br>on every example of the batch"
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "mode": "lines",
+                        "name": f"layer {layer + 1}",
+                        "line": {"color": colours[layer], "width": 1.5},
+                        "xaxis": _reference("x", number),
+                        "yaxis": _reference("y", number),
+                        "hovertemplate": tip + "<extra></extra>",
+                    }
+                )
+        self.figure.data = ()
+        self.figure.layout = layout
+        self.figure.add_traces(traces)
+        self._layer_count = count
+
+    @staticmethod
+    def _axes(layout: dict, number: int, across: list, up: list, y: dict | None = None) -> None:
+        suffix = "" if number == 1 else str(number)
+        layout[f"xaxis{suffix}"] = {
+            "domain": across,
+            "anchor": _reference("y", number),
+            "tickfont": {"size": 9},
+        }
+        layout[f"yaxis{suffix}"] = {
+            "domain": up,
+            "anchor": _reference("x", number),
+            "tickfont": {"size": 9},
+            **(y or {}),
+        }
+
+    @staticmethod
+    def _title(layout: dict, number: int, text: str) -> None:
+        suffix = "" if number == 1 else str(number)
+        across, up = layout[f"xaxis{suffix}"]["domain"], layout[f"yaxis{suffix}"]["domain"]
+        layout["annotations"].append(
+            {
+                "text": text,
+                "x": across[0],
+                "y": up[1],
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 10},
+            }
+        )

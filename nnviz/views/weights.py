@@ -1,0 +1,149 @@
+"""WeightsView: every weight matrix W^l as a heatmap, with its biases b^l in a thin column beside
+it, orange for negative and blue for positive (TensorFlow Playground's colours), from LayerProbe.
+
+Row j, column i of layer l's heatmap is w_ij^l = W^l[j, i], from input i to unit j (both counted
+from 1). Each layer's colour scale is symmetric around 0 and spans its own largest |w| or |b|,
+so small layers stay readable; the title gives that |w| max and how many weights are exactly 0
+(an L1 penalty drives weights to exactly zero)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnviz.records import LayerRecord, RunnerUpdate
+from nnviz.views.base import View
+from nnviz.views.figure import BASE_LAYOUT
+from nnviz.views.loss import PALETTE
+
+# TF Playground's diverging scale, as the network and boundary views: orange < 0 < blue.
+COLOR_SCALE = [[0.0, PALETTE["negative"]], [0.5, PALETTE["zero"]], [1.0, PALETTE["positive"]]]
+NO_ARRAYS = "not recorded: LayerProbe(arrays=False)"
+
+
+def round_significant(values: np.ndarray, digits: int = 4) -> list:
+    """`values` rounded to `digits` significant digits, as nested lists (short JSON)."""
+    values = np.asarray(values, float)
+    magnitude = np.floor(np.log10(np.abs(np.where(values == 0, 1.0, values))))
+    scale = 10.0 ** (digits - 1 - magnitude)
+    return (np.round(values * scale) / scale).tolist()
+
+
+def zero_count_text(weight: np.ndarray) -> str:
+    """'k of n weights are 0 · |w| max m' for one weight matrix."""
+    zeros = int(np.count_nonzero(weight == 0))
+    return f"{zeros} of {weight.size} weights are 0 · |w| max {np.max(np.abs(weight)):.3g}"
+
+
+class WeightsView(View):
+    """W^l and b^l of every layer, side by side, on a diverging scale around 0."""
+
+    needs = ("probe",)  # a LayerProbe with arrays=True (the default)
+
+    def __init__(self, height: int = 260) -> None:
+        super().__init__(height=height)
+        self._height = self.figure.layout.height
+        self._layer_count = 0  # the layer count the traces are built for
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget the run."""
+        self._layers: tuple[LayerRecord, ...] = ()
+        self._step = -1
+
+    def ingest(self, update: RunnerUpdate) -> None:
+        """Keep the newest probe's layer records (only the latest weights are drawn)."""
+        if update.probe is not None:
+            self._layers, self._step = update.probe.layers, update.probe.step
+
+    def draw(self) -> None:
+        """Send each layer's weights, biases and title."""
+        if len(self._layers) != self._layer_count:
+            self._rebuild(len(self._layers))
+        titles = []
+        for layer, record in enumerate(self._layers):
+            weights, biases = self.figure.data[2 * layer], self.figure.data[2 * layer + 1]
+            number = layer + 1
+            if record.weight is None:
+                titles.append(f"W<sup>{number}</sup><br>{NO_ARRAYS}")
+                continue
+            weight = np.asarray(record.weight)
+            bias = np.zeros(weight.shape[0]) if record.bias is None else np.asarray(record.bias)
+            extent = float(max(np.max(np.abs(weight)), np.max(np.abs(bias), initial=0.0)))
+            extent = extent or 1.0  # all zero: any symmetric range shows white
+            weights.z = round_significant(weight)
+            biases.z = round_significant(bias[:, None])
+            for trace in (weights, biases):
+                trace.zmin, trace.zmax = -extent, extent
+            titles.append(
+                f"W<sup>{number}</sup> ({record.activation})<br>{zero_count_text(weight)}"
+            )
+        for annotation, title in zip(self.figure.layout.annotations, titles, strict=True):
+            annotation.text = title
+        step = f"step {self._step}" if self._step >= 0 else "no probe yet"
+        self.figure.layout.title.text = (
+            f"weights w<sub>ij</sub><sup>l</sup> and biases b<sub>j</sub><sup>l</sup>, {step}"
+        )
+
+    def _rebuild(self, count: int) -> None:
+        """One weight heatmap and one bias column per layer, side by side."""
+        layout: dict = {**BASE_LAYOUT, "height": self._height, "annotations": []}
+        traces: list[dict] = []
+        width = (1 - 0.04 * max(count - 1, 0)) / max(count, 1)
+        for layer in range(count):
+            left, number = layer * (width + 0.04), layer + 1
+            split = left + 0.85 * width  # weights | a thin gap | biases
+            for offset, (across, name) in enumerate(
+                (([left, split], "W"), ([split + 0.02 * width, left + width], "b"))
+            ):
+                axis = 2 * layer + offset + 1
+                suffix = "" if axis == 1 else str(axis)
+                layout[f"xaxis{suffix}"] = {
+                    "domain": across,
+                    "anchor": f"y{suffix}",
+                    "showticklabels": name == "W",
+                    "title": {"text": f"i (a<sup>{layer}</sup>)" if name == "W" else ""},
+                    "tickfont": {"size": 9},
+                }
+                layout[f"yaxis{suffix}"] = {
+                    "domain": [0, 0.8],
+                    "anchor": f"x{suffix}",
+                    "autorange": "reversed",  # unit 1 on top, like a matrix
+                    "showticklabels": name == "W",
+                    "title": {"text": f"j (z<sup>{number}</sup>)" if name == "W" else ""},
+                    "tickfont": {"size": 9},
+                }
+                tip = (
+                    f"w<sub>%{{x}},%{{y}}</sub><sup>{number}</sup> = %{{z}}<br>from input i = "
+                    f"%{{x}} to unit j = %{{y}}"
+                    if name == "W"
+                    else f"b<sub>%{{y}}</sub><sup>{number}</sup> = %{{z}}"
+                )
+                traces.append(
+                    {
+                        "type": "heatmap",
+                        "colorscale": COLOR_SCALE,
+                        "showscale": False,
+                        "x0": 1 if name == "W" else 0,  # count inputs and units from 1
+                        "y0": 1,
+                        "xaxis": f"x{suffix}",
+                        "yaxis": f"y{suffix}",
+                        "hovertemplate": tip + "<extra></extra>",
+                    }
+                )
+            layout["annotations"].append(
+                {
+                    "text": "",
+                    "x": left,
+                    "y": 0.82,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 10},
+                }
+            )
+        self.figure.data = ()
+        self.figure.layout = layout
+        self.figure.add_traces(traces)
+        self._layer_count = count

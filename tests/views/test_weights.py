@@ -1,0 +1,125 @@
+"""WeightsView: heatmaps equal the records' W and b, zero counts, arrays=False note, rebuild on a
+new layer count, clear, small refreshes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from plotly.serializers import _py_to_js
+
+from nnviz.records import LayerRecord, ProbeRecord, RunnerUpdate
+from nnviz.views.weights import WeightsView, round_significant
+
+MESSAGES = ["_py2js_update", "_py2js_restyle", "_py2js_relayout", "_py2js_addTraces"]
+
+
+def sent_bytes(figure, action) -> int:
+    """Bytes of the widget messages `action()` makes `figure` send, binary buffers included."""
+    sizes: list[int] = []
+
+    def count(change: dict) -> None:
+        if change["new"] is not None:
+            message = _py_to_js(change["new"], None)
+            text = json.dumps(message, default=lambda buffer: "x" * buffer.nbytes)
+            sizes.append(len(text))
+
+    figure.observe(count, MESSAGES)
+    try:
+        action()
+    finally:
+        figure.unobserve(count, MESSAGES)
+    return sum(sizes)
+
+
+def probe_update(step: int, layers) -> RunnerUpdate:
+    return RunnerUpdate(
+        None, ProbeRecord(step, 10, tuple(layers)), {}, {}, "running", "", step, 0.0
+    )
+
+
+def layer(index: int, weight, bias=None) -> LayerRecord:
+    weight = None if weight is None else np.asarray(weight, np.float32)
+    if bias is None and weight is not None:
+        bias = np.zeros(weight.shape[0], np.float32)
+    return LayerRecord(index, "relu", weight=weight, bias=bias)
+
+
+def test_heatmaps_equal_the_records_weights_and_biases(spiral_updates):
+    view = WeightsView()
+    for update in spiral_updates:
+        view.update(update)
+    records = spiral_updates[-1].probe.layers
+    assert len(view.figure.data) == 2 * len(records)
+    for index, record in enumerate(records):
+        weights, biases = view.figure.data[2 * index], view.figure.data[2 * index + 1]
+        # Row j, column i is w_ij = W[j, i], rounded to 4 significant digits.
+        np.testing.assert_allclose(np.array(weights.z), record.weight, rtol=5e-4)
+        np.testing.assert_allclose(np.array(biases.z)[:, 0], record.bias, rtol=5e-4)
+        largest = max(np.abs(record.weight).max(), np.abs(record.bias).max())
+        assert weights.zmax == biases.zmax == -weights.zmin == largest  # symmetric around 0
+        assert weights.colorscale[0][1] != weights.colorscale[-1][1]
+        assert (
+            f"|w| max {np.abs(record.weight).max():.3g}"
+            in view.figure.layout.annotations[index].text
+        )
+    assert f"step {spiral_updates[-1].probe.step}" in view.figure.layout.title.text
+
+
+def test_zero_weights_counted_on_a_hand_made_record():
+    weight = [[0.0, 1.5], [-2.0, 0.0], [0.0, 0.25]]
+    view = WeightsView()
+    view.update(probe_update(7, [layer(0, weight, bias=[0.5, -0.5, 0.0]), layer(1, [[1, 2, 3]])]))
+    titles = [annotation.text for annotation in view.figure.layout.annotations]
+    assert "3 of 6 weights are 0" in titles[0] and "|w| max 2" in titles[0]
+    assert "0 of 3 weights are 0" in titles[1] and "|w| max 3" in titles[1]
+    np.testing.assert_array_equal(view.figure.data[0].z, weight)
+    np.testing.assert_array_equal(view.figure.data[1].z, [[0.5], [-0.5], [0.0]])
+    assert view.figure.data[0].zmin == -2 and view.figure.data[0].zmax == 2
+    assert "w<sub>%{x},%{y}</sub><sup>1</sup> = %{z}" in view.figure.data[0].hovertemplate
+
+
+def test_arrays_false_shows_a_note():
+    view = WeightsView()
+    view.update(probe_update(3, [layer(0, None), layer(1, None)]))
+    titles = [annotation.text for annotation in view.figure.layout.annotations]
+    assert all("arrays=False" in title for title in titles)
+
+
+def test_layer_count_change_rebuilds_and_clear_empties():
+    view = WeightsView()
+    view.update(
+        probe_update(
+            1, [layer(0, np.ones((4, 2))), layer(1, np.ones((3, 4))), layer(2, [[1, 2, 3]])]
+        )
+    )
+    assert len(view.figure.data) == 6 and len(view.figure.layout.annotations) == 3
+    view.update(probe_update(2, [layer(0, np.ones((5, 2))), layer(1, [[1, 1, 1, 1, 1]])]))
+    assert len(view.figure.data) == 4 and len(view.figure.layout.annotations) == 2
+    assert "xaxis5" not in view.figure.layout.to_plotly_json()  # the third layer's axes are gone
+    assert np.shape(view.figure.data[0].z) == (5, 2)
+    view.update(RunnerUpdate(None, None, {}, {}, "idle", "", 0, 0.0))  # what reset() sends
+    assert len(view.figure.data) == 0
+    assert "no probe yet" in view.figure.layout.title.text
+
+
+def test_round_significant_by_hand():
+    values = [[123456.0, 0.000123456], [-1.23456, 0.0]]
+    assert round_significant(values) == [[123500.0, 0.0001235], [-1.235, 0.0]]
+
+
+def test_one_refresh_is_small_and_does_not_grow():
+    rng = np.random.default_rng(0)
+    view = WeightsView()
+    sizes = []
+    for step in range(1, 101):
+        shapes = [(8, 2), (8, 8), (1, 8)]
+        layers = [
+            layer(i, rng.normal(size=shape), rng.normal(size=shape[0]))
+            for i, shape in enumerate(shapes)
+        ]
+        update = probe_update(step, layers)
+        sizes.append(sent_bytes(view.figure, lambda update=update: view.update(update)))
+    # 16 + 64 + 8 weights and 17 biases at ~10 bytes each, titles and zmin/zmax: about 2 KB.
+    assert max(sizes[1:]) < 3_000
+    assert np.mean(sizes[-20:]) <= 1.1 * np.mean(sizes[1:21])
