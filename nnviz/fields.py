@@ -79,6 +79,8 @@ class FieldProbe(Callback):
                 k = data.n_classes
                 counts = torch.bincount(labels * k + predicted, minlength=k * k)
                 pieces.append(counts.to(torch.float32))  # exact below 2^24 examples
+            layers = list(getattr(model, "layers", ()))
+            pieces += [p for layer in layers for p in (layer.weight, layer.bias)]
             packed = torch.cat([piece.reshape(-1).to(torch.float32) for piece in pieces])
         host = packed.cpu().numpy()
         widths = [a.shape[1] for a in activations]
@@ -100,6 +102,10 @@ class FieldProbe(Callback):
         if data.task == "classification" and n_split:
             k = data.n_classes
             fields["confusion"] = take(k * k, (k, k)).astype(np.int64)
+        shapes = [tuple(layer.weight.shape) for layer in layers]
+        parameters = [(take(o * i, (o, i)), take(o, (o,))) for o, i in shapes]
+        fields["weights"] = tuple(weight for weight, _ in parameters)
+        fields["biases"] = tuple(bias for _, bias in parameters)
         return FieldRecord(step=int(trainer.step_count), data=data, confusion_split=split, **fields)
 
     def _inputs_for(self, dataset: Dataset, data: DataRecord, device: torch.device) -> tuple:

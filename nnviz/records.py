@@ -134,6 +134,10 @@ class FieldRecord:
     unit_means: tuple[np.ndarray, ...] = ()
     confusion: np.ndarray | None = None  # (K, K) int counts on the test set: rows true class
     confusion_split: str = "test"  # which split `confusion` counts
+    # W^l (n_out, n_in) and b^l per layer as they are now: a network view can draw its links
+    # before the first step, when no ProbeRecord exists yet. Empty for models other than MLP.
+    weights: tuple[np.ndarray, ...] = ()
+    biases: tuple[np.ndarray, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,34 @@
-"""Live views: plotly figures fed by runner updates; no torch in here."""
+"""Live views: plotly figures fed by runner updates; no torch in here.
+
+Every view is a `View`: subscribe it to a Runner (`runner.subscribe(view)`) or call
+`view.update(update)`, and display it (`view` or `view.widget`) in a notebook or a dashboard.
+"""
 
 from nnviz.views.base import View
+from nnviz.views.boundary import DecisionBoundaryView
 from nnviz.views.figure import Figure, make_figure
+from nnviz.views.layers import LayerStatsView
+from nnviz.views.loss import LossView
+from nnviz.views.network import NetworkView
+from nnviz.views.weights import WeightsView
 
-__all__ = ["Figure", "View", "make_figure"]
+# By name, as nnviz.live(views=[...]) and Playground(hide=[...]) take them, in dashboard order.
+VIEWS: dict[str, type[View]] = {
+    "loss": LossView,
+    "boundary": DecisionBoundaryView,
+    "network": NetworkView,
+    "layers": LayerStatsView,
+    "weights": WeightsView,
+}
+
+__all__ = [
+    "VIEWS",
+    "DecisionBoundaryView",
+    "Figure",
+    "LayerStatsView",
+    "LossView",
+    "NetworkView",
+    "View",
+    "WeightsView",
+    "make_figure",
+]

@@ -42,11 +42,26 @@ export default {{
 
 _FIGURE_ESM = f"""
 const key = {_KEY};
-export default async () => {{
-  // The library widget may reach this page after the figure: wait for its import to start.
-  while (!globalThis[key]) await new Promise((resolve) => setTimeout(resolve, 20));
-  const module = await globalThis[key];
-  return module.default();
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export default () => {{
+  // plotly's own widget definition, once the library widget's import has finished.
+  const definition = (async () => {{
+    while (!globalThis[key]) await pause(20);  // the library widget may reach the page later
+    return (await globalThis[key]).default();
+  }})();
+  let initialized;
+  return {{
+    // anywidget gives up on a model whose initialize takes over 2 s, and the 5 MB import can
+    // take longer on a busy machine: answer within 1.5 s and let render wait for the rest.
+    initialize(props) {{
+      initialized = definition.then((plotly) => plotly.initialize(props));
+      return Promise.race([initialized, pause(1500)]).then(() => undefined);
+    }},
+    async render(props) {{
+      await initialized;
+      return (await definition).render(props);
+    }},
+  }};
 }};
 """
 

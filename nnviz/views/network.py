@@ -281,15 +281,23 @@ class NetworkView(View):
             return None
         return [probe.layers[0].a_prev.mean(0), *(layer.a.mean(0) for layer in probe.layers)]
 
-    def _draw_links(self, probe: ProbeRecord | None) -> None:
+    def _parameters(self, probe: ProbeRecord | None) -> tuple[list, list]:
+        """W^l and b^l per layer: the field's (current, and there before the first step),
+        else the probe's (as they were before its step's update)."""
+        field = self._field
+        if field is not None and field.weights:
+            return list(field.weights), list(field.biases)
         if probe is None or probe.layers[0].weight is None:
+            return [], []
+        return [layer.weight for layer in probe.layers], [layer.bias for layer in probe.layers]
+
+    def _draw_links(self, probe: ProbeRecord | None) -> None:
+        matrices, bias_list = self._parameters(probe)
+        if not matrices:
             weights = np.zeros(0)
         else:
-            first = probe.layers[0].weight
-            first = first.mean(1) if self._collapsed else first.reshape(-1)
-            weights = np.concatenate(
-                [first, *(layer.weight.reshape(-1) for layer in probe.layers[1:])]
-            )
+            first = matrices[0].mean(1) if self._collapsed else matrices[0].reshape(-1)
+            weights = np.concatenate([first, *(weight.reshape(-1) for weight in matrices[1:])])
         bucket = np.searchsorted(WIDTH_EDGES, np.abs(weights))
         trace_of_link = np.where(weights >= 0, 0, len(WIDTHS)) + bucket
         for index, trace in enumerate(self._link_traces):
@@ -299,8 +307,7 @@ class NetworkView(View):
             path[:, 0], path[:, 1] = self._starts[chosen], self._ends[chosen]
             trace.x, trace.y = path[:, :, 0].reshape(-1), path[:, :, 1].reshape(-1)
         self._link_hover.customdata = weights.astype(np.float32) if len(weights) else None
-        biases = [] if probe is None or probe.layers[0].bias is None else probe.layers
-        values = np.concatenate([layer.bias for layer in biases]) if biases else None
+        values = np.concatenate(bias_list) if bias_list else None
         self._bias_trace.customdata = values
         self._bias_trace.marker.color = values
 

@@ -1,0 +1,250 @@
+"""Playground: TensorFlow Playground's dashboard, rebuilt on nnviz, as one ipywidget.
+
+    Playground()                                   # TF Playground's defaults
+    Playground.from_query("?dataset=spiral&hidden=8,8&lr=0.03&hide=noise,lr")
+    Playground.from_query()                        # in Voila: the page's own query string
+
+State: one PlaygroundConfig (nnviz/config.py) that round-trips through to_dict/to_query. A change
+applies as cheaply as it can: views only (show test, discretize), live (the learning rate, while
+training), or a rebuilt run (data, network, trainer) with a note saying that it was reset.
+Training runs in a Runner's thread; the views are its subscribers.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable
+from urllib.parse import parse_qsl
+
+import ipywidgets as widgets
+
+from nnviz.config import PlaygroundConfig
+from nnviz.dashboard.controls import SettingsPanel
+from nnviz.dashboard.run_controls import RunControls
+from nnviz.fields import FieldProbe
+from nnviz.probes import LayerProbe
+from nnviz.runner import Runner
+from nnviz.views import VIEWS
+
+CONTROLS = (
+    "problem", "dataset", "regenerate", "noise", "train_percent", "batch_size", "features",
+    "hidden", "activation", "lr", "optimizer", "regularization", "reg_rate", "loss", "seed",
+    "show_test", "discretize", "play", "step", "reset", "share",
+)  # fmt: skip
+HIDEABLE = (*CONTROLS, *VIEWS)
+SIZES = {"network": {"width": 470}, "loss": {"width": 390, "height": 300},
+         "boundary": {"width": 390, "height": 390}}  # fmt: skip
+RESET_NOTES = {
+    "data": "a new data set and network",
+    "model": "a new network",
+    "trainer": "fresh initial weights (batching, optimizer and penalty are fixed per run)",
+}
+
+
+class Playground(widgets.VBox):
+    """The full dashboard: settings, run controls, and the views of one live run."""
+
+    def __init__(
+        self,
+        config: PlaygroundConfig | None = None,
+        hide: Iterable[str] = (),
+        data=None,
+        max_seconds: float | None = 600.0,
+        probe_every: int = 1,
+        messages: Iterable[str] = (),
+    ) -> None:
+        self.hide = _check_hide(hide)
+        self.data = data  # the user's own Dataset: config.dataset "custom"
+        self.max_seconds = max_seconds
+        self.probe_every = probe_every
+        config = config or PlaygroundConfig(dataset="custom" if data is not None else "circle")
+        if not isinstance(config, PlaygroundConfig):
+            raise TypeError(f"config must be a PlaygroundConfig; got {config!r}")
+        self.config = config
+        self.settings = SettingsPanel(self._on_setting, custom=data is not None)
+        self.views = {name: VIEWS[name]() for name in VIEWS if name not in self.hide}
+        for name, size in SIZES.items():  # TF Playground's columns: data, network, output
+            if name in self.views:
+                self.views[name].figure.update_layout(**size)
+        self.run_controls = RunControls()
+        self.share = widgets.Text(
+            description="Preset link",
+            tooltip="This setup as a query string: add it to the dashboard's address to share it",
+        )
+        self.share.layout = widgets.Layout(width="100%")
+        self.runner: Runner | None = None
+        self._build_run()
+        self._apply_views()
+        self.say(list(messages))
+        super().__init__(self._layout())
+        self.add_class("nnviz-playground")
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def from_dict(cls, settings: dict, **options: object) -> Playground:
+        """A Playground from a dict (to_dict's form); bad values become messages."""
+        settings = dict(settings) if isinstance(settings, dict) else settings
+        hide = settings.pop("hide", ()) if isinstance(settings, dict) else ()
+        config, messages = PlaygroundConfig.from_dict(settings)
+        hide, more = _lenient_hide(hide)
+        return cls(
+            config, hide=[*hide, *options.pop("hide", ())], messages=messages + more, **options
+        )
+
+    @classmethod
+    def from_query(cls, query: str | None = None, **options: object) -> Playground:
+        """A Playground from a URL query string; None reads Voila's QUERY_STRING."""
+        if query is None:
+            query = os.environ.get("QUERY_STRING", "")
+        query = query if isinstance(query, str) else ""
+        pairs = parse_qsl(query.partition("?")[2] if "?" in query else query)
+        hide = [p for key, value in pairs if key == "hide" for p in value.split(",") if p]
+        rest = "&".join(
+            part for part in query.lstrip("?").split("&") if not part.startswith("hide=")
+        )
+        config, messages = PlaygroundConfig.from_query(rest)
+        hide, more = _lenient_hide(hide)
+        return cls(
+            config, hide=[*hide, *options.pop("hide", ())], messages=messages + more, **options
+        )
+
+    def to_dict(self) -> dict:
+        """The whole state as plain values (with `hide` when controls are hidden)."""
+        state = self.config.to_dict()
+        if self.hide:
+            state["hide"] = list(self.hide)
+        return state
+
+    def to_query(self) -> str:
+        """The state as a query string: only what differs from the defaults."""
+        query = self.config.to_query()
+        if self.hide:
+            query = "&".join(filter(None, [query, "hide=" + ",".join(self.hide)]))
+        return query
+
+    @property
+    def widget(self) -> widgets.Widget:
+        """The Playground is itself the widget."""
+        return self
+
+    # ------------------------------------------------------------------ changes
+    def set(self, **changes: object) -> list[str]:
+        """Change settings as the controls do; returns the messages shown."""
+        merged = {**self.config.to_dict(), **changes}
+        config, messages = PlaygroundConfig.from_dict(merged)
+        self._apply(config, messages)
+        return messages
+
+    def _on_setting(self, name: str, value: object) -> None:
+        try:
+            if name == "hidden":
+                self.set(hidden=value)
+            else:
+                self.set(**{name: value})
+        except Exception as error:  # a visitor sees a message, never a traceback
+            self.say([f"{name}: {type(error).__name__}: {error}"], error=True)
+
+    def _apply(self, config: PlaygroundConfig, messages: list[str]) -> None:
+        old, self.config = self.config, config
+        level = old.needs_reset(config)
+        notes = list(messages)
+        if level in RESET_NOTES:
+            changed = ", ".join(old.changed(config))
+            was_running = self.runner is not None and self.runner.state == "running"
+            self._build_run()
+            notes.append(
+                f"Changed {changed}: {RESET_NOTES[level]}; training restarts from step 0"
+                + (", press Play to continue." if was_running else ".")
+            )
+        elif level == "live":
+            self.runner.trainer.set_lr(config.lr)
+            notes.append(f"Learning rate now {config.lr:g}, from step {self.runner.step}.")
+        self._apply_views()
+        self.settings.show(config, self.runner.trainer.n_train)
+        self.share.value = "?" + self.to_query()
+        self.say(notes)
+
+    def _apply_views(self) -> None:
+        boundary = self.views.get("boundary")
+        if boundary is not None:
+            boundary.show_test = self.config.show_test
+            boundary.discretize = self.config.discretize
+
+    def _build_run(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+        data, _model, trainer = self.config.build(self.data)
+        self.dataset = data
+        callbacks = [LayerProbe(every=self.probe_every), FieldProbe()]
+        self.runner = Runner(trainer, callbacks, max_seconds=self.max_seconds)
+        for view in self.views.values():
+            self.runner.subscribe(view)
+        self.run_controls.runner = self.runner
+        self.runner.reset()  # one step-0 update: every view draws the fresh network
+        self.settings.show(self.config, trainer.n_train)
+        self.share.value = "?" + self.to_query()
+
+    def say(self, messages: list[str], error: bool = False) -> None:
+        """Show notes (escaped: they may quote what a visitor typed) under the run controls."""
+        text = "<br>".join(html.escape(m) for m in messages)
+        colour = "#c62828" if error else "#1565c0"
+        self.run_controls.message.value = f'<span style="color:{colour}">{text}</span>'
+
+    def close(self) -> None:
+        """Stop training and close every widget of the dashboard."""
+        # getattr: a constructor that refused its arguments leaves no runner and no views
+        if getattr(self, "runner", None) is not None:
+            self.runner.close()
+        for view in getattr(self, "views", {}).values():
+            view.figure.close()
+        super().close()
+
+    # ------------------------------------------------------------------ layout
+    def _layout(self) -> list[widgets.Widget]:
+        rows, hidden = self.settings.rows, set(self.hide)
+        run = self.run_controls
+        for name, button in (("play", run.play), ("step", run.step), ("reset", run.reset)):
+            button.layout.display = "none" if name in hidden else None
+        run.epoch.layout.display = "none" if "step" in hidden else None
+
+        def column(names: Iterable[str], title: str) -> widgets.VBox:
+            shown = [rows[name] for name in names if name not in hidden]
+            return widgets.VBox([widgets.HTML(f"<h4>{title}</h4>"), *shown])
+
+        top = widgets.HBox(
+            [column(("lr", "activation", "regularization", "reg_rate"), "Hyperparameters"),
+             column(("problem", "loss", "optimizer", "batch_size"), "Training")]
+        )  # fmt: skip
+        data = column(("dataset", "regenerate", "noise", "train_percent", "seed", "features"),
+                      "Data")  # fmt: skip
+        middle = [column(("hidden",), "Network")]
+        if "network" in self.views:
+            middle.append(self.views["network"].widget)
+        right = [widgets.HTML("<h4>Output</h4>")]
+        right += [self.views[name].widget for name in ("loss", "boundary") if name in self.views]
+        right += [rows[name] for name in ("show_test", "discretize") if name not in hidden]
+        below = [self.views[name].widget for name in ("layers", "weights") if name in self.views]
+        if "share" not in hidden:
+            below.append(self.share)
+        return [run, top, widgets.HBox([data, widgets.VBox(middle), widgets.VBox(right)]), *below]
+
+
+def _check_hide(hide: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(hide, str):
+        hide = [hide]
+    hide = tuple(hide)
+    unknown = [name for name in hide if name not in HIDEABLE]
+    if unknown:
+        raise ValueError(f"hide: unknown control {unknown[0]!r}; allowed: {', '.join(HIDEABLE)}")
+    return tuple(dict.fromkeys(hide))
+
+
+def _lenient_hide(hide: object) -> tuple[list[str], list[str]]:
+    names = (
+        [hide] if isinstance(hide, str) else list(hide) if isinstance(hide, (list, tuple)) else []
+    )
+    kept = [n for n in names if n in HIDEABLE]
+    messages = [f"hide: unknown control {n!r} ignored; allowed: {', '.join(HIDEABLE)}"
+                for n in names if n not in HIDEABLE]  # fmt: skip
+    return kept, messages

@@ -1,0 +1,230 @@
+"""The Playground, headless: controls reach the runner, Play/Pause through the buttons, the
+query string round trip (bad values included), the hide list, divergence, nnviz.live."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qsl
+
+import ipywidgets as widgets
+import pytest
+import torch
+
+import nnviz
+from nnviz.config import PlaygroundConfig
+from nnviz.dashboard.controls import FULL_BATCH
+
+SMALL = "n_samples=60&hidden=3&dataset=xor"  # small and quick: 30 training points
+
+
+def descendants(widget: widgets.Widget) -> list[widgets.Widget]:
+    """`widget` and every widget inside it."""
+    return [widget, *(w for child in getattr(widget, "children", ()) for w in descendants(child))]
+
+
+def visible(playground: nnviz.Playground) -> list[widgets.Widget]:
+    """Widgets a page would show: inside the Playground and not display:none."""
+    return [w for w in descendants(playground) if getattr(w.layout, "display", None) != "none"]
+
+
+@pytest.fixture
+def playground():
+    board = nnviz.Playground.from_query(SMALL)
+    yield board
+    board.close()
+
+
+def test_is_a_widget_and_builds_the_configured_run(playground):
+    assert isinstance(playground, widgets.Widget)
+    trainer = playground.runner.trainer
+    assert trainer.data.name == "xor"
+    assert trainer.model.sizes == (2, 3, 1)
+    assert trainer.n_train == 30
+    assert playground.runner.step == 0
+
+
+def test_controls_change_the_runners_configuration(playground):
+    controls = playground.settings.controls
+    controls["lr"].value = 0.3  # live: same runner, new learning rate
+    runner = playground.runner
+    assert runner.trainer.optimizer.param_groups[0]["lr"] == pytest.approx(0.3)
+    controls["dataset"].value = "circle"  # data: a new run
+    assert playground.runner is not runner
+    assert playground.runner.trainer.data.name == "circle"
+    assert "training restarts from step 0" in playground.run_controls.message.value
+    controls["batch_size"].value = FULL_BATCH
+    assert playground.runner.trainer.full_batch
+    controls["activation"].value = "relu"
+    assert playground.runner.trainer.model.activation.name == "relu"
+    playground.settings.change_hidden(+1)  # the "+" next to "hidden layers"
+    assert playground.runner.trainer.model.sizes == (2, 3, 3, 1)
+    playground.settings.change_hidden(+1, layer=0)  # "+" on layer 1
+    assert playground.runner.trainer.model.sizes == (2, 4, 3, 1)
+    playground.settings.features["x1^2"].value = True
+    assert playground.runner.trainer.data.feature_names == ("x1", "x2", "x1^2")
+    assert playground.runner.trainer.model.sizes[0] == 3
+    controls["regularization"].value = "l2"
+    controls["reg_rate"].value = 0.01
+    trainer = playground.runner.trainer
+    assert (trainer.regularization, trainer.reg_rate) == ("l2", 0.01)
+    assert playground.config == PlaygroundConfig.from_query(playground.to_query())[0]
+
+
+def test_show_test_and_discretize_only_touch_the_view(playground):
+    runner = playground.runner
+    playground.settings.controls["show_test"].value = True
+    playground.settings.controls["discretize"].value = True
+    assert playground.runner is runner
+    boundary = playground.views["boundary"]
+    assert boundary.show_test and boundary.discretize
+
+
+def test_play_then_pause_through_the_buttons(playground):
+    controls = playground.run_controls
+    runner = playground.runner
+    controls.play.click()
+    assert runner.state == "running"
+    assert controls.play.description.endswith("Pause")
+    deadline = time.monotonic() + 20
+    while runner.step < 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert runner.step >= 20
+    controls.play.click()  # Pause: returns once the training thread has parked
+    frozen = runner.step
+    time.sleep(0.3)
+    assert runner.state == "paused"
+    assert runner.step == frozen
+    assert controls.play.description.endswith("Play")
+
+
+def test_step_and_epoch_buttons(playground):
+    controls = playground.run_controls
+    controls.step.click()
+    assert playground.runner.step == 1
+    controls.epoch.click()  # to the end of the current epoch: 3 steps of 10 in all
+    assert playground.runner.step == playground.runner.trainer.steps_per_epoch
+    assert playground.runner.trainer.epoch == 1
+    controls.reset.click()
+    assert playground.runner.step == 0
+
+
+def test_counters_and_views_follow_the_run(playground):
+    playground.runner.advance(6)
+    playground.runner.wait(timeout=30)
+    text = playground.run_controls.counters.value
+    assert "<b>step</b> 6" in text and "<b>epoch</b> 2" in text
+    assert "<b>examples seen</b> 60" in text
+    loss = playground.views["loss"]
+    assert loss.draws >= 1
+
+
+def test_query_round_trip_keeps_every_setting():
+    query = "dataset=spiral&hidden=8,8&lr=0.1&batch_size=full&noise=0.2&activation=relu&seed=7"
+    board = nnviz.Playground.from_query("?" + query)
+    try:
+        assert board.config.hidden == (8, 8) and board.config.lr == 0.1
+        again = nnviz.Playground.from_query(board.to_query())
+        assert again.config == board.config
+        assert nnviz.Playground.from_dict(board.to_dict()).config == board.config
+        assert dict(parse_qsl(board.to_query()))["dataset"] == "spiral"
+        again.close()
+    finally:
+        board.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "key", "safe"),
+    [
+        ("dataset=mnist", "dataset", "circle"),
+        ("lr=abc", "lr", 0.03),
+        ("hidden=99", "hidden", (4, 2)),
+    ],
+)
+def test_bad_query_values_give_a_message_and_a_safe_default(query, key, safe):
+    board = nnviz.Playground.from_query(query)
+    try:
+        assert getattr(board.config, key) == safe
+        message = board.run_controls.message.value
+        assert key in message and query.split("=")[1] in message
+        assert "Traceback" not in message
+        assert board.runner.state == "idle"
+    finally:
+        board.close()
+
+
+def test_hide_list_is_honoured_and_round_trips():
+    board = nnviz.Playground.from_query(SMALL + "&hide=noise,lr,weights,play")
+    try:
+        shown = visible(board)
+        assert board.settings.controls["noise"] not in [w for row in shown for w in [row]]
+        assert not any(w is board.settings.rows["lr"] for w in shown)
+        assert not any(w is board.settings.rows["noise"] for w in shown)
+        assert board.run_controls.play not in shown
+        assert "weights" not in board.views
+        assert "hide=noise,lr,weights,play" in board.to_query()
+        assert nnviz.Playground.from_query(board.to_query()).hide == board.hide
+    finally:
+        board.close()
+    with pytest.raises(ValueError, match="hide: unknown control 'colour'"):
+        nnviz.Playground(hide=["colour"])
+    lenient = nnviz.Playground.from_query(SMALL + "&hide=colour")
+    assert "unknown control" in lenient.run_controls.message.value
+    lenient.close()
+
+
+def test_divergence_is_shown_and_play_disabled():
+    board = nnviz.Playground.from_query(
+        "dataset=circle&n_samples=60&hidden=3&lr=10&activation=relu"
+    )
+    try:
+        board.runner.advance(300)
+        board.runner.wait(timeout=60)
+        assert board.runner.state == "diverged"
+        status = board.run_controls.status.value
+        assert "diverged at step" in status.lower() and "smaller learning rate" in status
+        assert "Reset" in status
+        assert board.run_controls.play.disabled
+        board.run_controls.reset.click()
+        assert not board.run_controls.play.disabled
+    finally:
+        board.close()
+
+
+def test_a_failing_action_shows_a_message_not_a_traceback(playground, monkeypatch):
+    def broken(*arguments, **options):
+        raise RuntimeError("the thread is still ending")
+
+    monkeypatch.setattr(playground.runner, "advance", broken)
+    playground.run_controls.step.click()
+    assert "RuntimeError: the thread is still ending" in playground.run_controls.message.value
+
+
+def test_own_data_runs_as_custom():
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(40, 2, generator=generator)
+    data = nnviz.from_arrays(inputs, (inputs[:, 0] > 0).long(), test_fraction=0.25, seed=0)
+    board = nnviz.Playground(data=data)
+    try:
+        assert board.config.dataset == "custom"
+        assert board.runner.trainer.data is data
+        assert "dataset" not in board.to_query()
+    finally:
+        board.close()
+
+
+def test_live_attaches_views_and_probes():
+    data = nnviz.make_dataset("xor", n_samples=40, test_fraction=0.25, seed=0)
+    trainer = nnviz.Trainer(nnviz.MLP([2, 3, 1], seed=0), data, seed=0)
+    run = nnviz.live(trainer, views=["loss", "network"], start=False)
+    try:
+        kinds = {type(callback).__name__ for callback in run.runner.callbacks}
+        assert kinds == {"LayerProbe", "FieldProbe"}
+        run.runner.advance(5)
+        run.runner.wait(timeout=30)
+        assert run.runner.step == 5
+        assert all(view.draws >= 1 for view in run.views)
+        assert "<b>step</b> 5" in run.controls.counters.value
+    finally:
+        run.close()
+    with pytest.raises(ValueError, match="views must hold View instances or names"):
+        nnviz.live(trainer, views=["histogram"])
