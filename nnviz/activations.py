@@ -1,11 +1,15 @@
 """The activation functions sigma of the seed's forward equation, each with its derivative
-sigma'(z), which the delta equation delta_j^l = dC/da_j^l * sigma'(z_j^l) multiplies by."""
+sigma'(z), which the delta equation delta_j^l = dC/da_j^l * sigma'(z_j^l) multiplies by.
+
+Each comes in torch (for autograd and the probe) and in numpy (for nnviz.engine, which trains
+without autograd); an Activation without numpy forms is trained by autograd only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from nnviz._checks import check_choice
@@ -25,6 +29,10 @@ class Activation:
     derivative_formula: str  # LaTeX for sigma'(z)
 
     inactive: Callable[[Tensor, Tensor], Tensor]  # (z, a) -> sigma'(z) < 1% of its peak
+    # The numpy engine's forms: sigma(z), and sigma'(z) written from (z, a = sigma(z)), which is
+    # how autograd computes it for tanh and sigmoid. None: train this activation with autograd.
+    numpy_function: Callable[[np.ndarray], np.ndarray] | None = None
+    numpy_derivative: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
 
 
 # Where sigma'(z) < 1% of its peak, the unit passes almost no delta back: dead (ReLU) or
@@ -56,6 +64,35 @@ def _sigmoid_derivative(z: Tensor) -> Tensor:
     return a * (1 - a)
 
 
+def _numpy_sigmoid(z: np.ndarray) -> np.ndarray:
+    # exp(z - ln(1 + e^z)): no overflow (and no warning) for very negative z, unlike 1/(1+e^-z).
+    return np.exp(z - np.logaddexp(z, 0))
+
+
+def _numpy_tanh_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return 1 - a * a
+
+
+def _numpy_sigmoid_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return a * (1 - a)
+
+
+def _numpy_relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0)
+
+
+def _numpy_relu_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return z > 0  # sigma'(0) taken as 0, as torch's autograd does; a bool mask multiplies fine
+
+
+def _numpy_identity(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def _numpy_one(z: np.ndarray, a: np.ndarray) -> float:
+    return 1.0
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation(
         "relu",
@@ -65,9 +102,19 @@ ACTIVATIONS: dict[str, Activation] = {
         r"\max(0, z)",
         r"\begin{cases}1 & z > 0\\ 0 & z \le 0\end{cases}",
         _relu_inactive,
+        _numpy_relu,
+        _numpy_relu_derivative,
     ),
     "tanh": Activation(
-        "tanh", torch.tanh, _tanh_derivative, 1.0, r"\tanh z", r"1 - \tanh^2 z", _tanh_inactive
+        "tanh",
+        torch.tanh,
+        _tanh_derivative,
+        1.0,
+        r"\tanh z",
+        r"1 - \tanh^2 z",
+        _tanh_inactive,
+        np.tanh,
+        _numpy_tanh_derivative,
     ),
     "sigmoid": Activation(
         "sigmoid",
@@ -77,8 +124,20 @@ ACTIVATIONS: dict[str, Activation] = {
         r"\frac{1}{1 + e^{-z}}",
         r"\sigma(z)\,(1 - \sigma(z))",
         _sigmoid_inactive,
+        _numpy_sigmoid,
+        _numpy_sigmoid_derivative,
     ),
-    "linear": Activation("linear", lambda z: z, torch.ones_like, 1.0, "z", "1", _never_inactive),
+    "linear": Activation(
+        "linear",
+        lambda z: z,
+        torch.ones_like,
+        1.0,
+        "z",
+        "1",
+        _never_inactive,
+        _numpy_identity,
+        _numpy_one,
+    ),
 }
 
 

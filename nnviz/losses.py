@@ -1,11 +1,15 @@
 """Cost functions C and the output function that turns the last layer's z into the network's
-answer a^L. Each pairing is the canonical one, so that delta^L = dC/dz^L = (a^L - y) / n."""
+answer a^L. Each pairing is the canonical one, so that delta^L = dC/dz^L = (a^L - y) / n.
+
+Each cost comes in torch (for autograd) and in numpy (for nnviz.engine, which trains without
+autograd): a numpy cost returns C and delta^L together; a Loss without them is autograd-only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -24,6 +28,10 @@ class Loss:
     output_name: str  # "sigmoid", "softmax" or "identity"
     prepare_targets: Callable[[Tensor, int], Tensor]  # dataset labels -> the form `function` takes
     formula: str  # LaTeX
+    # The numpy engine's forms, on z^L and y as a float32 matrix (numpy_targets):
+    # (z, y) -> (C, delta^L = (a^L - y) / n), and (z, y) -> the metric. None: autograd only.
+    numpy_cost: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]] | None = None
+    numpy_metric: Callable[[np.ndarray, np.ndarray], float] | None = None
 
     def metric(self, logits: Tensor, targets: Tensor) -> Tensor:
         """Accuracy for the classification losses, R^2 for squared error on real targets."""
@@ -72,6 +80,61 @@ def squared_error_accuracy(outputs: Tensor, targets: Tensor) -> Tensor:
     return (outputs.argmax(1) == targets.argmax(1)).to(torch.float32).mean()
 
 
+def numpy_targets(targets: Tensor, n_outputs: int) -> np.ndarray:
+    """Targets in the form prepare_targets gives, as the seed's float32 matrix y (n, outputs):
+    class indices become one-hot rows."""
+    if targets.dtype == torch.int64:
+        return np.eye(n_outputs, dtype=np.float32)[targets.reshape(-1).numpy()]
+    matrix = targets.numpy().astype(np.float32, copy=False)
+    return matrix.reshape(-1, 1) if matrix.ndim == 1 else matrix
+
+
+def _numpy_binary_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    # With s = 1 - 2y (labels are 0 or 1), C per example is ln(1 + e^(s z)) and a^L - y is
+    # s * sigmoid(s z): both stay precise where the network is confidently right.
+    sign = 1 - 2 * y
+    signed = sign * z
+    softplus = np.logaddexp(signed, 0)
+    n = len(z)
+    return softplus.sum() / n, sign * np.exp(signed - softplus) / n
+
+
+def _numpy_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    shifted = z - z.max(axis=1, keepdims=True)  # the same softmax, without overflow
+    exponentials = np.exp(shifted)
+    total = exponentials.sum(axis=1, keepdims=True)
+    n = len(z)
+    cost = -np.vdot(y, shifted - np.log(total)) / n
+    return cost, (exponentials / total - y) / n
+
+
+def _numpy_half_squared_error(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    residual = z - y
+    n = len(z)
+    return 0.5 * np.vdot(residual, residual) / n, residual / n
+
+
+def _numpy_binary_accuracy(z: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean((z > 0) == (y > 0.5)))
+
+
+def _numpy_class_accuracy(z: np.ndarray, y: np.ndarray) -> float:
+    return float(np.mean(z.argmax(1) == y.argmax(1)))
+
+
+def _numpy_squared_metric(z: np.ndarray, y: np.ndarray) -> float:
+    residual = np.square(y - z).sum()
+    spread = np.square(y - y.mean(0)).sum()
+    return float(1 - residual / max(spread, np.finfo(np.float32).tiny))
+
+
+def numpy_squared_error_accuracy(outputs: np.ndarray, targets: np.ndarray) -> float:
+    """squared_error_accuracy in numpy, on the target matrix y."""
+    if outputs.shape[1] == 1:
+        return float(np.mean((outputs > 0.5) == (targets > 0.5)))
+    return _numpy_class_accuracy(outputs, targets)
+
+
 _METRICS = {
     "binary_cross_entropy": _binary_accuracy,
     "cross_entropy": _class_accuracy,
@@ -86,6 +149,8 @@ LOSSES: dict[str, Loss] = {
         "sigmoid",
         _binary_targets,
         r"C = -\frac{1}{n}\sum_x \left[y \ln a^L + (1 - y)\ln(1 - a^L)\right]",
+        _numpy_binary_cross_entropy,
+        _numpy_binary_accuracy,
     ),
     "cross_entropy": Loss(
         "cross_entropy",
@@ -94,6 +159,8 @@ LOSSES: dict[str, Loss] = {
         "softmax",
         _class_targets,
         r"C = -\frac{1}{n}\sum_x \ln a^L_{y(x)}",
+        _numpy_cross_entropy,
+        _numpy_class_accuracy,
     ),
     "mse": Loss(
         "mse",
@@ -102,6 +169,8 @@ LOSSES: dict[str, Loss] = {
         "identity",
         _squared_targets,
         r"C = \frac{1}{2n}\sum_x \lVert a^L - y \rVert^2",
+        _numpy_half_squared_error,
+        _numpy_squared_metric,
     ),
 }
 

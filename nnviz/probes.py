@@ -1,9 +1,11 @@
 """LayerProbe: the seed's quantities a, z, delta = dC/dz and dC/dW for every layer, every step,
 plus their distributions, reduced on the device and brought to the host in one transfer.
 
-Forward hooks on each Linear layer keep its input a^(l-1) and output z^l (with retain_grad, so
-autograd leaves delta^l = dC/dz^l in z.grad). The hooks act only between on_train_batch_start
-and on_after_backward of a sampled step, so evaluation passes and plotting never disturb them.
+With the autograd engine, forward hooks on each Linear layer keep its input a^(l-1) and output
+z^l (with retain_grad, so autograd leaves delta^l = dC/dz^l in z.grad). The hooks act only
+between on_train_batch_start and on_after_backward of a sampled step, so evaluation passes and
+plotting never disturb them. The numpy engine calls no module: it hands the step's arrays over
+through trainer.layer_values(), which the probe files with plain numpy copies.
 
 Each sampled step is copied into a buffer on the device (two copies per step); the buffer is
 reduced, a block of steps at a time, by nnviz.reduction and brought to the host in one transfer
@@ -24,6 +26,7 @@ from torch import nn
 
 from nnviz._checks import check_choice, check_int
 from nnviz.callbacks import Batch, Callback
+from nnviz.engine import LayerValues
 from nnviz.history import BoundedTable
 from nnviz.records import ProbeRecord, StepRecord
 from nnviz.reduction import Layout
@@ -57,7 +60,8 @@ class LayerProbe(Callback):
         self._lock = threading.RLock()  # the training thread writes, a notebook thread reads
         self.history = ProbeHistory(self._flush, self._lock)
         self._handles: list = []
-        self._sampling = self._pending = False
+        self._sampling = self._pending = self._sampled = False
+        self._before: tuple = (None, None)  # trainer.parameters_before_step and its numpy view
         self._buffer: _Buffer | None = None
         self._layouts: dict[int, Layout] = {}
         self._last: tuple | None = None  # what `last` is decoded from, replaced per flush
@@ -131,25 +135,28 @@ class LayerProbe(Callback):
 
     def on_train_batch_start(self, trainer: Trainer, batch: Batch) -> None:
         """Open the capture window if this step is sampled (every `every` steps)."""
-        self._sampling = (trainer.step_count + 1) % self.every == 0
+        self._sampled = (trainer.step_count + 1) % self.every == 0
+        # Only autograd's forward pass goes through the hooks; the numpy engine hands over.
+        self._sampling = self._sampled and trainer.engine == "autograd"
 
     def on_after_backward(self, trainer: Trainer) -> None:
         """Close the capture window: later forward passes (evaluation) are not this step's."""
         # The gradients stay in .grad until the next step: nothing to copy yet.
-        self._pending, self._sampling = self._sampling, False
+        self._pending, self._sampling, self._sampled = self._sampled, False, False
 
     def on_train_batch_end(self, trainer: Trainer, record: StepRecord) -> None:
         """File the step's a, z, delta, input, parameters and gradients into the buffer."""
         if not self._pending:
             return
         self._pending = False
+        values = trainer.layer_values()
+        if values is not None:
+            self._file_values(trainer, values, record)
+            return
         outputs, inputs = self._outputs, self._inputs
         self._inputs = [None] * len(self._layers)
         self._outputs = [None] * len(self._layers)
-        if self._names is None:
-            hidden = [trainer.model.activation.name] * (len(self._layers) - 1)
-            self._names = [*hidden, trainer.loss.output_name]
-            self._inactive = trainer.model.activation.inactive
+        self._name_layers(trainer)
         deltas = [z.grad for z in outputs]
         # z of the last layer goes where its a belongs; the loss's output function turns it
         # into a for the whole block at reduction time.
@@ -166,6 +173,32 @@ class LayerProbe(Callback):
             buffer.count += 1
             if buffer.count == buffer.capacity:
                 self._flush()
+
+    def _file_values(self, trainer: Trainer, values: LayerValues, record: StepRecord) -> None:
+        """File a numpy engine step: the same sources in the same order, copied by numpy."""
+        self._name_layers(trainer)
+        a_prev, z = values.a_prev, values.z
+        sources = [*a_prev[1:], z[-1], *z, *values.delta]
+        if self.arrays:
+            sources.append(a_prev[0])
+        before = trainer.parameters_before_step
+        if before is not self._before[0]:  # a new buffer after trainer.reset()
+            self._before = (before, before.numpy())
+        sources += [self._before[1], values.gradient, *values.parameters]
+        with self._lock:
+            buffer = self._buffer_for(len(a_prev[0]), trainer)
+            for target, source in zip(buffer.numpy_slot(buffer.count), sources, strict=True):
+                target[...] = source
+            buffer.steps.append(record.step)
+            buffer.count += 1
+            if buffer.count == buffer.capacity:
+                self._flush()
+
+    def _name_layers(self, trainer: Trainer) -> None:
+        if self._names is None:
+            hidden = [trainer.model.activation.name] * (len(self._layers) - 1)
+            self._names = [*hidden, trainer.loss.output_name]
+            self._inactive = trainer.model.activation.inactive
 
     def _buffer_for(self, batch: int, trainer: Trainer) -> _Buffer:
         buffer = self._buffer
@@ -299,6 +332,25 @@ class _Buffer:
                     flat[starts[i] : starts[i + 1]].view(p.shape) for i, p in enumerate(parameters)
                 ]
             self.slots.append(views)
+        self._blocks, self._arrays, self._numpy_slots = blocks, arrays, {}
+        self._shapes = [
+            (int(start), int(stop), p.shape)
+            for start, stop, p in zip(starts[:-1], starts[1:], parameters, strict=True)
+        ]
+
+    def numpy_slot(self, slot: int) -> list[np.ndarray]:
+        """numpy views of a slot (CPU only) in _file_values' order: the gradient flat, in one."""
+        views = self._numpy_slots.get(slot)
+        if views is None:
+            matrix = self.matrices[slot].numpy()
+            views = [matrix[:, block] for block in self._blocks]
+            if self._arrays:
+                views.append(self.inputs[slot].numpy())
+            before, gradient, after = self.parameters[slot].numpy()
+            views += [before, gradient]
+            views += [after[start:stop].reshape(shape) for start, stop, shape in self._shapes]
+            self._numpy_slots[slot] = views
+        return views
 
 
 class ProbeHistory:

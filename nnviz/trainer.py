@@ -3,6 +3,10 @@ with callbacks, bounded history and divergence detection.
 
 batch_size=None is full-batch gradient descent, 1 is stochastic gradient descent, anything in
 between is mini-batch; the training set is reshuffled at the start of every epoch.
+
+Two engines compute each step: "autograd" (torch builds the graph and differentiates it) and
+"numpy" (nnviz.engine: the seed's equations written out, several times faster on the lessons'
+small networks, for the configurations where it is exact); "auto" picks numpy where it can.
 """
 
 from __future__ import annotations
@@ -12,17 +16,26 @@ import math
 import time
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 import torch
 from torch import nn
 
 from nnviz._checks import check_choice, check_int, check_number
 from nnviz.callbacks import Batch, Callback, CallbackList
+from nnviz.engine import LayerValues, NumpyEngine, refusal
 from nnviz.history import History
-from nnviz.losses import Loss, get_loss, squared_error_accuracy
+from nnviz.losses import (
+    Loss,
+    get_loss,
+    numpy_squared_error_accuracy,
+    numpy_targets,
+    squared_error_accuracy,
+)
 from nnviz.records import Evaluation, StepRecord
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 REGULARIZATIONS = ("none", "l1", "l2")
+ENGINES = ("auto", "autograd", "numpy")
 
 
 class Trainer:
@@ -44,6 +57,7 @@ class Trainer:
         history_size: int = 10_000,
         momentum: float = 0.9,
         divergence_factor: float | None = 5.0,
+        engine: str = "auto",
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module such as nnviz.MLP; got {model!r}")
@@ -105,6 +119,14 @@ class Trainer:
         # The same storage without autograd tracking: copies from and updates to these need
         # no torch.no_grad() block (the optimizer updates parameters in place, never anew).
         self._values = [p.data for p in self._parameters]
+        self._numpy = self._make_engine(check_choice("engine", engine, ENGINES), n_outputs)
+        self.engine = "autograd" if self._numpy is None else "numpy"
+        if self._numpy is not None:
+            self._Y_train = numpy_targets(self._T_train, n_outputs)
+            self._Y_test = numpy_targets(self._T_test, n_outputs)
+            self._numpy_metric = (
+                numpy_squared_error_accuracy if labels_by_squares else self.loss.numpy_metric
+            )
         self._callbacks = CallbackList()
         self._in_session = False
         self.reset(reinitialize=False)
@@ -137,6 +159,21 @@ class Trainer:
                 self.parameters_before_step.split(sizes), self._parameters, strict=True
             )
         ]
+        if self._numpy is not None:  # the same memory, for numpy's cheaper copies
+            self._before_arrays = [view.numpy() for view in self._before_views]
+
+    def _make_engine(self, engine: str, n_outputs: int) -> NumpyEngine | None:
+        if engine == "autograd":
+            return None
+        reason = refusal(self.model, self.loss, self.device)
+        if reason is None:
+            return NumpyEngine(self.model, self.loss, self.regularization, self.reg_rate)
+        if engine == "numpy":
+            raise ValueError(
+                f"engine='numpy' cannot train this configuration exactly: {reason}; "
+                "use engine='autograd' (or 'auto', which picks it here)"
+            )
+        return None
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         if self.optimizer_name == "adam":
@@ -170,8 +207,9 @@ class Trainer:
         self._callbacks = CallbackList(callbacks)
         self._in_session = True
         try:
-            self._callbacks.on_fit_start(self)
-            yield self
+            with self._quiet():
+                self._callbacks.on_fit_start(self)
+                yield self
         finally:
             try:
                 self._callbacks.on_fit_end(self)
@@ -214,11 +252,17 @@ class Trainer:
 
     def step(self) -> StepRecord | None:
         """One update on the next mini-batch; None (and nothing changes) once diverged."""
+        if self._in_session or self._numpy is None:
+            return self._step()
+        with self._quiet():  # a session enters it once for all its steps
+            return self._step()
+
+    def _step(self) -> StepRecord | None:
         if self.diverged is not None:
             return None
         if self._start_loss is None:
             with torch.no_grad():
-                start_loss, _ = self._measure(self._X_train, self._T_train)
+                start_loss, _ = self._measure(train=True)
                 start_loss += self._penalty_value()
             self._start_loss = self._running_loss = start_loss
         elif (
@@ -234,38 +278,25 @@ class Trainer:
             order = self._order.to(self.device)
             # Gathered once per epoch: each batch is then a cheap slice.
             self._X_epoch, self._T_epoch = self._X_train[order], self._T_train[order]
+            self._batches: list | None = None  # this epoch's Batch fields, split when wanted
+            if self._numpy is not None:
+                self._inputs_epoch = self._X_epoch.numpy()  # the same memory
+                self._targets_epoch = self._Y_train[self._order.numpy()]
             callbacks.on_epoch_start(self, self.epoch)
         start, stop = self._position, min(self._position + self.batch_size, self.n_train)
-        inputs, targets = self._X_epoch[start:stop], self._T_epoch[start:stop]
         if callbacks.wants("on_train_batch_start"):
-            callbacks.on_train_batch_start(self, Batch(inputs, targets, self._order[start:stop]))
-
-        data_loss = self.loss.function(self.model(inputs), targets)
-        if self.regularization == "none":
-            total = data_loss
-            values = (data_loss.item(), 0.0)
-        else:
-            penalty = self.reg_rate * self._penalty()
-            total = data_loss + penalty
-            values = tuple(torch.stack((data_loss, penalty)).tolist())  # one host transfer
+            if self._batches is None:  # one split per epoch costs less than slicing per step
+                size = self.batch_size
+                splits = (self._X_epoch.split(size), self._T_epoch.split(size))
+                self._batches = list(zip(*splits, self._order.split(size), strict=True))
+            callbacks.on_train_batch_start(self, Batch(*self._batches[start // self.batch_size]))
+        values = self._forward(start, stop)
         if not all(map(math.isfinite, values)):
             self._diverge(values)
             return None
-
-        for parameter in self._parameters:  # optimizer.zero_grad(set_to_none=True), leaner
-            parameter.grad = None
-        total.backward()
+        self._backward()
         callbacks.on_after_backward(self)
-        torch._foreach_copy_(self._before_views, self._values)
-        if self._plain_sgd:
-            # The seed's update w <- w - eta dC/dw, for every parameter in one call; what
-            # torch.optim.SGD computes, without its per-call bookkeeping. eta is read from the
-            # optimizer, so changing its learning rate works the same for every optimizer.
-            gradients = [p.grad for p in self._parameters]
-            eta = self.optimizer.param_groups[0]["lr"]
-            torch._foreach_add_(self._values, gradients, alpha=-eta)
-        else:
-            self.optimizer.step()
+        self._update()
 
         batch_size = stop - start
         self.step_count += 1
@@ -311,6 +342,64 @@ class Trainer:
             callbacks.on_epoch_end(self, self.epoch - 1)
         return record
 
+    def _forward(self, start: int, stop: int) -> tuple[float, float]:
+        """C and lambda R on the batch [start, stop) of this epoch, as floats."""
+        if self._numpy is not None:
+            inputs, targets = self._inputs_epoch[start:stop], self._targets_epoch[start:stop]
+            return self._numpy.forward(inputs, targets)
+        inputs, targets = self._X_epoch[start:stop], self._T_epoch[start:stop]
+        data_loss = self.loss.function(self.model(inputs), targets)
+        if self.regularization == "none":
+            self._total = data_loss
+            return data_loss.item(), 0.0
+        penalty = self.reg_rate * self._penalty()
+        self._total = data_loss + penalty
+        loss_value, penalty_value = torch.stack((data_loss, penalty)).tolist()  # one transfer
+        return loss_value, penalty_value
+
+    def _backward(self) -> None:
+        if self._numpy is not None:
+            self._numpy.backward()
+            return
+        for parameter in self._parameters:  # optimizer.zero_grad(set_to_none=True), leaner
+            parameter.grad = None
+        total, self._total = self._total, None
+        total.backward()
+
+    def _update(self) -> None:
+        engine = self._numpy
+        if engine is not None:
+            for before, value in zip(self._before_arrays, engine.parameters, strict=True):
+                before[...] = value
+        else:
+            torch._foreach_copy_(self._before_views, self._values)
+        if not self._plain_sgd:
+            self.optimizer.step()  # torch.optim, on the gradients in .grad (either engine)
+            return
+        # The seed's update w <- w - eta dC/dw, without torch.optim's per-call bookkeeping.
+        # eta is read from the optimizer, so changing its learning rate works the same for
+        # every optimizer.
+        eta = self.optimizer.param_groups[0]["lr"]
+        if engine is not None:
+            engine.sgd(eta)
+        else:
+            gradients = [p.grad for p in self._parameters]
+            torch._foreach_add_(self._values, gradients, alpha=-eta)
+
+    def layer_values(self) -> LayerValues | None:
+        """This step's a^(l-1), z, delta per layer and gradient, from the numpy engine (valid
+        from on_after_backward until the next step); None with autograd, whose values a probe
+        reads through forward hooks."""
+        return None if self._numpy is None else self._numpy.values()
+
+    def _quiet(self) -> contextlib.AbstractContextManager:
+        # A run about to diverge overflows to inf, which the divergence check reports: numpy
+        # should not also warn (torch never does). Entered once per session, as it costs more
+        # than a numpy operation.
+        if self._numpy is None:
+            return contextlib.nullcontext()
+        return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
     def _penalty(self) -> torch.Tensor:
         """R: sum |w| (L1) or sum w^2 (L2) over every weight, biases excluded."""
         if self.regularization == "l1":
@@ -349,21 +438,29 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self) -> Evaluation:
         """C and the metric (accuracy, or R^2 for regression) over the train and test sets."""
-        penalty = self._penalty_value()
-        train_loss, train_metric = self._measure(self._X_train, self._T_train)
-        if len(self._X_test):
-            test_loss, test_metric = self._measure(self._X_test, self._T_test)
-        else:
-            test_loss = test_metric = math.nan
+        with self._quiet():
+            penalty = self._penalty_value()
+            train_loss, train_metric = self._measure(train=True)
+            if len(self._X_test):
+                test_loss, test_metric = self._measure(train=False)
+            else:
+                test_loss = test_metric = math.nan
         return Evaluation(
             self.step_count, train_loss, test_loss, penalty, train_metric, test_metric, self.metric
         )
 
     def _penalty_value(self) -> float:
+        if self._numpy is not None:
+            return self._numpy.penalty()
         return float(self.reg_rate * self._penalty()) if self.regularization != "none" else 0.0
 
-    def _measure(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
-        """Loss C and metric from one forward pass, in one host transfer."""
+    def _measure(self, train: bool) -> tuple[float, float]:
+        """Loss C and metric over the training or the test set, from one forward pass."""
+        if self._numpy is not None:
+            inputs = (self._X_train if train else self._X_test).numpy()
+            targets = self._Y_train if train else self._Y_test
+            return self._numpy.measure(inputs, targets, self._numpy_metric)
+        inputs, targets = (self._X_train, self._T_train) if train else (self._X_test, self._T_test)
         logits = self.model(inputs)
         loss, metric = torch.stack(
             (self.loss.function(logits, targets), self._metric(logits, targets))
@@ -425,7 +522,8 @@ class Trainer:
         return (
             f"Trainer({self.optimizer_name}, lr={self.lr:g}, {kind}, "
             f"regularization={self.regularization}, reg_rate={self.reg_rate:g}, "
-            f"loss={self.loss.name}, step={self.step_count}, epoch={self.epoch})"
+            f"loss={self.loss.name}, engine={self.engine}, step={self.step_count}, "
+            f"epoch={self.epoch})"
         )
 
 

@@ -64,9 +64,19 @@ class ProbedRun:
     biases_after: list[np.ndarray]
 
 
-@pytest.fixture(scope="module", params=CONFIGS, ids=str)
+# Every configuration with the engine "auto" picks (numpy), and every third with autograd, whose
+# forward hooks and retain_grad the probe reads instead (tests/test_engine.py compares the two).
+ENGINE_CONFIGS = [(config, "auto") for config in CONFIGS] + [
+    (config, "autograd") for config in CONFIGS[::3]
+]
+
+
+@pytest.fixture(
+    scope="module", params=ENGINE_CONFIGS, ids=[f"{c}-{engine}" for c, engine in ENGINE_CONFIGS]
+)
 def probed(request, data_for_loss, batch_recorder) -> ProbedRun:
-    config: Config = request.param
+    config: Config
+    config, engine = request.param
     data = data_for_loss(config.loss)
     model = MLP([data.n_features, 5, 4, data.n_outputs], config.activation, seed=1)
     trainer = Trainer(
@@ -77,6 +87,7 @@ def probed(request, data_for_loss, batch_recorder) -> ProbedRun:
         regularization=config.regularization,
         reg_rate=0.0 if config.regularization == "none" else REG_RATE,
         loss=config.loss,
+        engine=engine,
     )
     recorder, probe = batch_recorder(), LayerProbe()
     trainer.fit(steps=STEPS, callbacks=[recorder, probe])

@@ -1,6 +1,7 @@
 """Tests for nnviz.trainer.Trainer: batching and shuffling, seeding, the penalty, optimizers
 against torch.optim run by hand, evaluation against numpy, history bounds, argument checks and
-divergence."""
+divergence. The tests of what the engine computes run with both engines (tests/test_engine.py
+compares the two step by step)."""
 
 from __future__ import annotations
 
@@ -67,8 +68,12 @@ def test_last_batch_of_an_epoch_may_be_smaller(binary_data, batch_recorder) -> N
     assert trainer.examples_seen == 30 and trainer.epoch == 1
 
 
-def test_training_set_is_reshuffled_every_epoch(binary_data, batch_recorder) -> None:
-    trainer = Trainer(MLP([2, 1]), binary_data, batch_size=10)
+ENGINES = ("autograd", "numpy")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_training_set_is_reshuffled_every_epoch(engine, binary_data, batch_recorder) -> None:
+    trainer = Trainer(MLP([2, 1]), binary_data, batch_size=10, engine=engine)
     recorder = batch_recorder()
     trainer.fit(epochs=3, callbacks=[recorder])
     orders = []
@@ -88,14 +93,16 @@ def test_training_set_is_reshuffled_every_epoch(binary_data, batch_recorder) -> 
 
 
 # --------------------------------------------------------------------------- seeds
-def run(data, seed: int = 0, model_seed: int = 0, steps: int = 12) -> Trainer:
-    trainer = Trainer(MLP([2, 4, 1], "tanh", seed=model_seed), data, batch_size=5, seed=seed)
+def run(data, seed: int = 0, model_seed: int = 0, steps: int = 12, engine="auto") -> Trainer:
+    model = MLP([2, 4, 1], "tanh", seed=model_seed)
+    trainer = Trainer(model, data, batch_size=5, seed=seed, engine=engine)
     trainer.fit(steps=steps)
     return trainer
 
 
-def test_same_seed_gives_the_same_run(binary_data) -> None:
-    first, second = run(binary_data), run(binary_data)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_same_seed_gives_the_same_run(engine, binary_data) -> None:
+    first, second = run(binary_data, engine=engine), run(binary_data, engine=engine)
     np.testing.assert_array_equal(first.history["loss"], second.history["loss"])
     for a, b in zip(first.model.parameters(), second.model.parameters(), strict=True):
         assert torch.equal(a, b)
@@ -122,15 +129,18 @@ def test_a_different_trainer_seed_gives_a_different_run(binary_data) -> None:
 
 
 # --------------------------------------------------------------------------- the penalty
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("regularization", ["l1", "l2"])
 def test_penalty_is_lambda_times_r_over_weights_before_the_step(
-    regularization: str, binary_data, batch_recorder, numpy_backprop, numpy_cost
+    regularization: str, engine: str, binary_data, batch_recorder, numpy_backprop, numpy_cost
 ) -> None:
     model = MLP([2, 4, 1], "tanh", seed=0)
     with torch.no_grad():  # biases far from 0: counting them would change R a lot
         for layer in model.layers:
             layer.bias.fill_(3.0)
-    trainer = Trainer(model, binary_data, regularization=regularization, reg_rate=0.05)
+    trainer = Trainer(
+        model, binary_data, regularization=regularization, reg_rate=0.05, engine=engine
+    )
     trainer.fit(steps=2)
     weights = [layer.weight.detach().double().numpy().copy() for layer in model.layers]
     biases = [layer.bias.detach().double().numpy().copy() for layer in model.layers]
@@ -173,13 +183,16 @@ TORCH_OPTIMIZERS = {
 }
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 def test_optimizers_match_torch_optim_run_by_hand(
-    optimizer: str, binary_data, batch_recorder
+    optimizer: str, engine: str, binary_data, batch_recorder
 ) -> None:
     model = MLP([2, 5, 1], "relu", seed=3)
     reference = copy.deepcopy(model)
-    trainer = Trainer(model, binary_data, lr=0.05, batch_size=10, optimizer=optimizer)
+    trainer = Trainer(
+        model, binary_data, lr=0.05, batch_size=10, optimizer=optimizer, engine=engine
+    )
     recorder = batch_recorder()
     trainer.fit(steps=7, callbacks=[recorder])
     by_hand = TORCH_OPTIMIZERS[optimizer](reference.parameters())
@@ -188,7 +201,7 @@ def test_optimizers_match_torch_optim_run_by_hand(
         F.binary_cross_entropy_with_logits(reference(batch.inputs), batch.targets).backward()
         by_hand.step()
     for mine, theirs in zip(model.parameters(), reference.parameters(), strict=True):
-        if optimizer == "sgd":
+        if optimizer == "sgd" and engine == "autograd":  # the very same operations
             assert torch.equal(mine, theirs)
         else:
             torch.testing.assert_close(mine, theirs, rtol=1e-6, atol=1e-7)
@@ -213,13 +226,14 @@ def test_set_lr_changes_the_step_size(binary_data) -> None:
 
 
 # --------------------------------------------------------------------------- evaluation
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("loss", ["binary_cross_entropy", "cross_entropy", "mse"])
 def test_evaluate_matches_numpy_on_each_whole_split(
-    loss: str, data_for_loss, numpy_backprop, numpy_cost
+    loss: str, engine: str, data_for_loss, numpy_backprop, numpy_cost
 ) -> None:
     data = data_for_loss(loss)
     model = MLP([data.n_features, 6, data.n_outputs], "tanh", seed=0)
-    trainer = Trainer(model, data, lr=0.05, regularization="l2", reg_rate=0.01)
+    trainer = Trainer(model, data, lr=0.05, regularization="l2", reg_rate=0.01, engine=engine)
     trainer.fit(steps=4)
     evaluation = trainer.evaluate()
     weights = [layer.weight.detach().double().numpy() for layer in model.layers]
@@ -431,10 +445,12 @@ class BatchLoss(Callback):
         self.finite.append(bool(torch.isfinite(loss)))
 
 
-def test_a_diverging_run_stops_cleanly(regression_data) -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_diverging_run_stops_cleanly(engine: str, regression_data) -> None:
     # divergence_factor=None: only a non-finite loss counts, the case tested here.
+    model = MLP([2, 4, 1], "linear")
     trainer = Trainer(
-        MLP([2, 4, 1], "linear"), regression_data, lr=50, batch_size=10, divergence_factor=None
+        model, regression_data, lr=50, batch_size=10, divergence_factor=None, engine=engine
     )
     watcher, steps = BatchLoss(), StepRecorder()
     trainer.fit(steps=100, callbacks=[watcher, steps])  # returns, does not raise
@@ -458,14 +474,15 @@ def test_a_diverging_run_stops_cleanly(regression_data) -> None:
         assert torch.equal(parameter, saved)
 
 
-def test_divergence_keeps_the_parameters_it_names() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_keeps_the_parameters_it_names(engine: str) -> None:
     # Inputs near 1e20: the first loss is finite (~1e37) but its update overflows the weight.
     rng = np.random.default_rng(0)
     inputs = rng.uniform(1, 2, (20, 1)) * 2e20
     data = from_arrays(inputs, np.zeros(20), task="regression", test_fraction=0.1)
     model = MLP([1, 1], "linear", seed=0)
     initial = parameters_of(model)
-    trainer = Trainer(model, data, lr=50, batch_size=1)
+    trainer = Trainer(model, data, lr=50, batch_size=1, engine=engine)
     steps = StepRecorder()
     trainer.fit(steps=5, callbacks=[steps])
     assert trainer.diverged is not None
