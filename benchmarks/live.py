@@ -8,7 +8,7 @@ reports steps/s relative to the runner alone in that round, because these 2-core
 by tens of percent within minutes.
 
     runner alone      Runner(trainer), no callbacks, no subscribers
-    runner + probes   LayerProbe + FieldProbe, no subscribers
+    runner + probes   LayerProbe (every 10 steps, as the Playground) + FieldProbe, no subscribers
     Playground        the whole dashboard: probes and the five views, default refresh
 
 Bytes: every widget message is measured as the kernel would send it (JSON + binary buffers),
@@ -90,7 +90,7 @@ def main() -> None:
         _data, _model, trainer = config.build()
         alone = timed(nnviz.Runner(trainer), arguments.seconds)
         _data, _model, trainer = config.build()
-        probes = [nnviz.LayerProbe(), nnviz.FieldProbe()]
+        probes = [nnviz.LayerProbe(every=playground.probe_every), nnviz.FieldProbe()]
         with_probes = timed(nnviz.Runner(trainer, probes), arguments.seconds)
 
         playground.runner.reset()

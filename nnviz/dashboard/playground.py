@@ -51,7 +51,7 @@ class Playground(widgets.VBox):
         hide: Iterable[str] = (),
         data=None,
         max_seconds: float | None = 600.0,
-        probe_every: int = 1,
+        probe_every: int = 10,
         messages: Iterable[str] = (),
     ) -> None:
         self.hide = _check_hide(hide)

@@ -18,11 +18,11 @@ import plotly.graph_objects as go
 
 from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
 from nnviz.views.base import View
+from nnviz.views.figure import typed_array
 
 ORANGE, NEAR_WHITE, BLUE = "#f59322", "#e8eaeb", "#0877bd"  # TF Playground's colour scale
 DIVERGING = [[0.0, ORANGE], [0.5, NEAR_WHITE], [1.0, BLUE]]
 CLASS_COLOURS = (ORANGE, BLUE, "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-DECIMALS = 3  # of the heatmap's z: 64 x 64 values in ~28 KB of JSON instead of ~83 KB
 _SHADE = 0.45  # K classes: z = class - 0.45 .. class + 0.45 as the confidence rises
 _HEAT, _TRAIN, _TEST, _CONFUSION = range(4)
 
@@ -115,7 +115,7 @@ class DecisionBoundaryView(View):
         if plane:
             if self._drawn_colours != (data, self._discretize):
                 self._draw_colours(data)
-            traces[_HEAT].z = _on_wire(self._plane_z(field))
+            traces[_HEAT].z = typed_array(np.asarray(self._plane_z(field), np.float32))
         elif field.confusion is not None:
             traces[_CONFUSION].z = field.confusion
         self.figure.layout.title.text = _title(field, plane)
@@ -199,14 +199,6 @@ def _check_flag(parameter: str, value: object) -> bool:
             f"{parameter} must be True or False; got {value!r} of type {type(value).__name__}"
         )
     return bool(value)
-
-
-def _on_wire(z: np.ndarray) -> np.ndarray:
-    """Rounded float64 (float32 would print 17 digits), non-finite values as JSON nulls."""
-    z = np.round(np.asarray(z, dtype=np.float64), DECIMALS)
-    if not np.isfinite(z).all():  # a diverged network: blank cells, not an invalid JSON NaN
-        z = np.where(np.isfinite(z), z, None)
-    return z
 
 
 def _class_scale(n_classes: int, shaded: bool) -> list[list]:

@@ -10,7 +10,6 @@ z goes as uint16 in plotly.js's base64 typed-array form (32 x 200 cells: ~17 KB)
 
 from __future__ import annotations
 
-import base64
 from collections import deque
 from typing import NamedTuple
 
@@ -20,7 +19,7 @@ from plotly.colors import sample_colorscale
 from nnviz._checks import check_int
 from nnviz.records import QUANTITIES, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT
+from nnviz.views.figure import BASE_LAYOUT, typed_array
 from nnviz.views.loss import PALETTE
 
 LABELS = {
@@ -55,15 +54,6 @@ def rebin(counts: np.ndarray, edges: np.ndarray, target_edges: np.ndarray) -> np
     return result[0] if single else result
 
 
-def typed_array(values: np.ndarray) -> dict:
-    """A 2-D array in plotly.js's typed-array form (base64 bytes, decoded by the browser): one
-    short string to send, where a nested list costs ~4 bytes a cell and a Python walk of each."""
-    values = np.ascontiguousarray(values)
-    code = {"uint16": "u2", "float32": "f4", "float64": "f8"}[values.dtype.name]
-    text = base64.b64encode(values.tobytes()).decode("ascii")
-    return {"dtype": code, "bdata": text, "shape": ", ".join(map(str, values.shape))}
-
-
 def log_colorscale(name: str, top: float, stops: int = 12) -> list:
     """Stops that make a linear colour scale over counts 0..top follow log(1 + count)."""
     fractions = np.linspace(0.0, 1.0, stops)
@@ -89,7 +79,6 @@ class LayerStatsView(View):
     """Histograms of a/z/delta over time per layer, gradient norms and dead fractions."""
 
     needs = ("probe",)
-    refresh_interval = 0.5  # the heaviest view (~17 KB a heatmap): 2 refreshes a second do
 
     def __init__(
         self,

@@ -20,6 +20,7 @@ from nnviz._checks import check_choice, check_int
 from nnviz.explain import explain_neuron
 from nnviz.records import FieldRecord, ProbeRecord, RunnerUpdate
 from nnviz.views.base import View
+from nnviz.views.figure import typed_array
 
 ORANGE, WHITE, BLUE = "#f59322", "#ffffff", "#0877bd"  # TF Playground: negative, 0, positive
 COLORSCALE = [[0.0, ORANGE], [0.5, WHITE], [1.0, BLUE]]
@@ -46,7 +47,6 @@ def _display(values: np.ndarray, layer: int, output: str | None) -> np.ndarray:
 class NetworkView(View):
     """The network as neuron thumbnails and weighted links; click a neuron to explain it."""
 
-    refresh_interval = 0.2  # thumbnails change slowly; the loss curve refreshes faster
     needs = ("probe", "field")  # weights and deltas from LayerProbe, thumbnails from FieldProbe
 
     def __init__(
@@ -258,8 +258,8 @@ class NetworkView(View):
             units = [(l, j) for l, j in self._units if not (l == 0 and self._collapsed)]
             for trace, (l, j) in zip(self._heatmaps, units, strict=True):
                 values = _display(field.neurons[l][j], l, output if l == last else None)
-                # Whole percent of the colour scale: ~30% fewer JSON bytes than 2 decimals.
-                trace.z = np.round(np.clip(values, -1, 1) * 100).astype(np.int16)
+                # Whole percent of the colour scale, one byte a cell, as a typed array.
+                trace.z = typed_array(np.round(np.clip(values, -1, 1) * 100).astype(np.int8))
         elif means is not None:
             self._neuron_trace.marker.color = np.array(
                 [

@@ -13,6 +13,7 @@ from nnviz import MLP, Trainer, from_arrays, make_dataset
 from nnviz.fields import FieldProbe
 from nnviz.records import RunnerUpdate
 from nnviz.views.boundary import DecisionBoundaryView
+from nnviz.views.figure import from_typed_array
 
 HEAT, TRAIN, TEST, CONFUSION = range(4)
 
@@ -49,8 +50,7 @@ def test_heatmap_is_the_output_rounded_and_points_are_the_data(spiral):
     view, field = DecisionBoundaryView(), spiral[-1].field
     view.update(spiral[-1])
     heat, train, test = view.figure.data[HEAT], view.figure.data[TRAIN], view.figure.data[TEST]
-    np.testing.assert_array_equal(heat.z, np.round(field.output.astype(np.float64), 3))
-    assert np.abs(np.asarray(heat.z) - field.output).max() <= 5e-4 + 1e-7
+    np.testing.assert_array_equal(from_typed_array(heat.z), field.output)  # float32, exact
     np.testing.assert_array_equal(heat.x, field.grid_x)
     np.testing.assert_array_equal(heat.y, field.grid_y)
     assert (heat.zmin, heat.zmax) == (0.0, 1.0)  # P(class 1), white at 0.5
@@ -89,9 +89,9 @@ def test_discretize_turns_the_plane_into_hard_classes(spiral):
     view.update(spiral[-1])
     view.discretize = True
     output = spiral[-1].field.output
-    np.testing.assert_array_equal(view.figure.data[HEAT].z, (output >= 0.5).astype(float))
+    np.testing.assert_array_equal(from_typed_array(view.figure.data[HEAT].z), output >= 0.5)
     view.discretize = False
-    np.testing.assert_array_equal(view.figure.data[HEAT].z, np.round(output.astype(float), 3))
+    np.testing.assert_array_equal(from_typed_array(view.figure.data[HEAT].z), output)
 
 
 def test_k_classes_shade_each_class_by_its_confidence():
@@ -105,13 +105,13 @@ def test_k_classes_shade_each_class_by_its_confidence():
     update = RunnerUpdate(None, None, {}, {}, "paused", "", field.step, 0.0, field=field)
     view = DecisionBoundaryView()
     view.update(update)
-    z = np.asarray(view.figure.data[HEAT].z)
+    z = from_typed_array(view.figure.data[HEAT].z)
     shade = (field.confidence - 1 / 3) / (2 / 3)  # 0 at a guess, 1 when sure
-    np.testing.assert_allclose(z, field.output - 0.45 + 0.9 * shade, atol=5e-4 + 1e-6)
+    np.testing.assert_allclose(z, field.output - 0.45 + 0.9 * shade, atol=1e-6)
     np.testing.assert_array_equal(np.round(z), field.output)  # hover's "class %{z:.0f}"
     assert (view.figure.data[HEAT].zmin, view.figure.data[HEAT].zmax) == (-0.5, 2.5)
     view.discretize = True
-    np.testing.assert_array_equal(view.figure.data[HEAT].z, field.output)
+    np.testing.assert_array_equal(from_typed_array(view.figure.data[HEAT].z), field.output)
 
 
 def test_regression_scale_is_centred_at_zero_and_spans_the_targets():
@@ -125,10 +125,10 @@ def test_regression_scale_is_centred_at_zero_and_spans_the_targets():
     heat, targets = view.figure.data[HEAT], data.y_train.numpy()
     bound = max(np.abs(targets).max(), np.abs(data.y_test.numpy()).max())
     assert (heat.zmin, heat.zmax) == pytest.approx((-bound, bound))
-    np.testing.assert_array_equal(heat.z, np.round(field.output.astype(float), 3))
+    np.testing.assert_array_equal(from_typed_array(heat.z), field.output)
     np.testing.assert_allclose(view.figure.data[TRAIN].marker.color, targets[:, 0])
     view.discretize = True
-    np.testing.assert_array_equal(heat.z, np.where(field.output >= 0, 1.0, -1.0))
+    np.testing.assert_array_equal(from_typed_array(heat.z), np.where(field.output >= 0, 1.0, -1.0))
     assert (heat.zmin, heat.zmax) == (-1.0, 1.0)
 
 
@@ -183,10 +183,10 @@ def test_clear_forgets_the_run_and_the_next_update_redraws_everything(spiral):
     traces, data = view.figure.data, spiral[0].field.data
     assert traces[HEAT].visible and traces[TRAIN].visible and traces[TEST].visible
     np.testing.assert_array_equal(traces[TEST].y, data.test_points[:, 1])
-    np.testing.assert_array_equal(traces[HEAT].z, np.round(spiral[0].field.output.astype(float), 3))
+    np.testing.assert_array_equal(from_typed_array(traces[HEAT].z), spiral[0].field.output)
 
 
-def test_a_diverged_network_blanks_cells_instead_of_sending_nan(spiral):
+def test_a_diverged_network_blanks_cells_and_sends_valid_json(spiral):
     field = spiral[-1].field
     output = field.output.copy()
     output[0, 0] = np.nan
@@ -194,6 +194,6 @@ def test_a_diverged_network_blanks_cells_instead_of_sending_nan(spiral):
     view = DecisionBoundaryView()
     sent = listen(view)
     view.update(broken)
-    z = view.figure.data[HEAT].z
-    assert z[0][0] is None and z[0][1] == round(float(output[0, 1]), 3)
+    z = from_typed_array(view.figure.data[HEAT].z)  # NaN travels as float32 bytes: a blank cell
+    assert np.isnan(z[0, 0]) and z[0, 1] == output[0, 1]
     json.dumps([message for message, _ in sent], allow_nan=False)  # valid JSON on the wire

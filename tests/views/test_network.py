@@ -12,6 +12,7 @@ import pytest
 
 from nnviz.explain import explain_neuron
 from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
+from nnviz.views.figure import from_typed_array
 from nnviz.views.network import BLUE, ORANGE, WIDTHS, NetworkView
 
 # conftest.py is not importable as a module here (no package): load it by path.
@@ -60,10 +61,10 @@ def test_one_thumbnail_per_unit_with_the_field_values(view_and_update) -> None:
     assert len(heatmaps) == 2 + 8 + 8 + 1
     neurons = update.field.neurons
     hidden = heatmaps[2 + 3]  # layer 1, neuron 4
-    assert np.allclose(np.asarray(hidden.z) / 100, neurons[1][3], atol=0.006)
-    x1 = np.asarray(heatmaps[0].z) / 100  # inputs scaled by their own range
+    assert np.allclose(from_typed_array(hidden.z) / 100, neurons[1][3], atol=0.006)
+    x1 = from_typed_array(heatmaps[0].z) / 100  # inputs scaled by their own range
     assert np.allclose(x1, neurons[0][0] / np.abs(neurons[0][0]).max(), atol=0.006)
-    output = np.asarray(heatmaps[-1].z) / 100  # P(class 1) 0..1 shown as -1..1
+    output = from_typed_array(heatmaps[-1].z) / 100  # P(class 1) 0..1 shown as -1..1
     assert np.allclose(output, 2 * neurons[3][0] - 1, atol=0.006)
     # each thumbnail sits on its own 1 x 1 square, the column of its layer
     assert hidden.x0 == pytest.approx(3.0 - 0.5 + 0.5 / R) and hidden.dx == pytest.approx(1 / R)
@@ -191,4 +192,4 @@ def test_field_probe_integration() -> None:
     heatmaps = [t for t in view.figure.data if t.type == "heatmap"]
     assert len(heatmaps) == 2 + 4 + 3 + 1
     neuron = updates[-1].field.neurons[2][1]  # layer 2, neuron 2: tanh, shown as it is
-    assert np.allclose(np.asarray(heatmaps[2 + 4 + 1].z) / 100, neuron, atol=0.006)
+    assert np.allclose(from_typed_array(heatmaps[2 + 4 + 1].z) / 100, neuron, atol=0.006)
