@@ -1,5 +1,6 @@
 """What probing costs: a plain hand-written PyTorch loop, the Trainer alone, and the Trainer
-with LayerProbe, side by side in one run (ratios, not absolute times: machines are noisy).
+with LayerProbe, with either engine, side by side in one run (ratios, not absolute times:
+machines are noisy). Then the dashboard's case: a Runner with a LayerProbe, in steps per second.
 
 Setting (the issue's): 2-8-8-1 tanh MLP, spiral data with 250 training points, batch 10, plain
 SGD, 5,000 steps, one thread. Each variant runs in interleaved rounds; each is compared with the
@@ -48,13 +49,27 @@ def plain_loop(data: nnviz.Dataset, steps: int) -> float:
     return time.perf_counter() - started
 
 
-def trainer_run(data: nnviz.Dataset, steps: int, probe: nnviz.LayerProbe | None) -> float:
+def trainer_run(
+    data: nnviz.Dataset, steps: int, probe: nnviz.LayerProbe | None, engine: str = "autograd"
+) -> float:
     """nnviz.Trainer on the same setting, with or without a probe."""
     model = nnviz.MLP([2, 8, 8, 1], activation="tanh", seed=0)
-    trainer = nnviz.Trainer(model, data, lr=LEARNING_RATE, batch_size=BATCH, seed=0)
+    trainer = nnviz.Trainer(model, data, lr=LEARNING_RATE, batch_size=BATCH, seed=0, engine=engine)
     started = time.perf_counter()
     trainer.fit(steps=steps, callbacks=[probe] if probe else [])
     return time.perf_counter() - started
+
+
+def runner_run(data: nnviz.Dataset, steps: int, engine: str) -> float:
+    """Runner(trainer, [LayerProbe()]) as a dashboard runs it: a thread, updates at 10 Hz."""
+    model = nnviz.MLP([2, 8, 8, 1], activation="tanh", seed=0)
+    trainer = nnviz.Trainer(model, data, lr=LEARNING_RATE, batch_size=BATCH, engine=engine)
+    with nnviz.Runner(trainer, [nnviz.LayerProbe()], max_steps=steps, max_seconds=None) as runner:
+        runner.subscribe(lambda update: update.probe)  # a subscriber, as views are
+        started = time.perf_counter()
+        runner.start()
+        runner.wait()
+        return time.perf_counter() - started
 
 
 def main() -> None:
@@ -68,6 +83,12 @@ def main() -> None:
     variants = {
         "plain PyTorch loop": lambda: plain_loop(data, options.steps),
         "Trainer, no callbacks": lambda: trainer_run(data, options.steps, None),
+        "Trainer (numpy engine), no callbacks": lambda: trainer_run(
+            data, options.steps, None, "numpy"
+        ),
+        "Trainer (numpy engine) + LayerProbe (every step)": lambda: trainer_run(
+            data, options.steps, nnviz.LayerProbe(), "numpy"
+        ),
         "Trainer + LayerProbe (every step)": lambda: trainer_run(
             data, options.steps, nnviz.LayerProbe()
         ),
@@ -97,6 +118,17 @@ def main() -> None:
         per_step = statistics.median(samples) / options.steps * 1e6
         spread = f"{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
         print(f"{name:50s} {per_step:8.0f} {spread:>36s}")
+    runners: dict[str, list[float]] = {"autograd": [], "numpy": []}
+    for _ in range(options.rounds):  # interleaved again: each round's ratio is like for like
+        for engine, samples in runners.items():
+            samples.append(options.steps / runner_run(data, options.steps, engine))
+    print(f"\nRunner(trainer, [LayerProbe()]), {options.steps} steps per round")
+    for engine, samples in runners.items():
+        rounds = ", ".join(f"{rate:.0f}" for rate in samples)
+        print(f"{engine:10s} {statistics.median(samples):6.0f} steps/s median ({rounds})")
+    ratios = [n / a for n, a in zip(runners["numpy"], runners["autograd"], strict=True)]
+    print(f"numpy / autograd per round: median {statistics.median(ratios):.2f} "
+          f"({min(ratios):.2f}-{max(ratios):.2f})")  # fmt: skip
 
 
 if __name__ == "__main__":

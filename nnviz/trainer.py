@@ -119,7 +119,7 @@ class Trainer:
         # The same storage without autograd tracking: copies from and updates to these need
         # no torch.no_grad() block (the optimizer updates parameters in place, never anew).
         self._values = [p.data for p in self._parameters]
-        self._numpy = self._make_engine(check_choice("engine", engine, ENGINES), n_outputs)
+        self._numpy = self._make_engine(check_choice("engine", engine, ENGINES))
         self.engine = "autograd" if self._numpy is None else "numpy"
         if self._numpy is not None:
             self._Y_train = numpy_targets(self._T_train, n_outputs)
@@ -162,7 +162,7 @@ class Trainer:
         if self._numpy is not None:  # the same memory, for numpy's cheaper copies
             self._before_arrays = [view.numpy() for view in self._before_views]
 
-    def _make_engine(self, engine: str, n_outputs: int) -> NumpyEngine | None:
+    def _make_engine(self, engine: str) -> NumpyEngine | None:
         if engine == "autograd":
             return None
         reason = refusal(self.model, self.loss, self.device)
