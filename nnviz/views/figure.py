@@ -157,6 +157,26 @@ class Figure(go.FigureWidget):
         plotly_library()  # opened before the figure, so the page meets the library first
         super().__init__(*args, **kwargs)
 
+    def assign(self, trace: int | object, values: dict[str, object]) -> None:
+        """Set properties of one trace (an index or the trace) by plotly key path ("x",
+        "marker.color", "customdata"), skipping plotly's per-property validation.
+
+        For values a view built itself (numpy arrays, typed_array dicts, numbers, strings): the
+        validators copy and probe every array, which cost views most of their drawing time.
+        Inside batch_update the values join the batch's single message, as assignments do."""
+        index = trace if isinstance(trace, int) else trace._trace_ind
+        if self._in_batch_mode:
+            self._batch_trace_edits.setdefault(index, {}).update(values)
+        else:
+            self.plotly_restyle({key: [value] for key, value in values.items()}, [index])
+
+    def assign_layout(self, values: dict[str, object]) -> None:
+        """Set layout properties by key path ("title.text", "xaxis.range"), like assign."""
+        if self._in_batch_mode:
+            self._batch_layout_edits.update(values)
+        else:
+            self.plotly_relayout(dict(values))
+
     def get_state(self, key=None, drop_defaults=False):
         """The widget state with the figure as it is now, not as it was built.
 
