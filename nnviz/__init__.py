@@ -12,6 +12,7 @@ from nnviz.activations import ACTIVATIONS, Activation, get_activation
 from nnviz.callbacks import HOOKS, Batch, Callback
 from nnviz.config import PlaygroundConfig
 from nnviz.datasets import DATASETS, FEATURES, Dataset, from_arrays, make_dataset
+from nnviz.engine import LayerValues
 from nnviz.explain import explain_neuron
 from nnviz.fields import FieldProbe
 from nnviz.history import BoundedTable, History
@@ -29,7 +30,7 @@ from nnviz.records import (
     Summary,
 )
 from nnviz.runner import Runner
-from nnviz.trainer import OPTIMIZERS, REGULARIZATIONS, Trainer
+from nnviz.trainer import ENGINES, OPTIMIZERS, REGULARIZATIONS, Trainer
 
 __version__ = "0.1.0"
 
@@ -53,6 +54,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "ACTIVATIONS",
     "DATASETS",
+    "ENGINES",
     "FEATURES",
     "HOOKS",
     "LOSSES",
@@ -71,6 +73,7 @@ __all__ = [
     "History",
     "LayerProbe",
     "LayerRecord",
+    "LayerValues",
     "LiveRun",
     "Loss",
     "Playground",
