@@ -5,9 +5,10 @@ positive, near-white at the boundary; K classes: a colour per class, paler where
 less sure) under the train points (white outline) and test points (black outline). Other data:
 the confusion matrix (true class rows, predicted columns). One figure, four fixed traces.
 
-What goes over the wire per refresh is the heatmap's z (2-D arrays travel as JSON lists, so it is
-rounded to 3 decimals: ~28 KB for 64 x 64) and the title; the points and the axes only when the
-DataRecord changes (views compare records by identity).
+What goes over the wire per refresh is the heatmap's z (a float32 typed array, ~22 KB for 64 x 64)
+and the title; the points and the axes only when the DataRecord changes (views compare records by
+identity), visibility only when it changes. Values go through Figure.assign in wire form: plotly's
+per-property validation was most of the drawing time.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class DecisionBoundaryView(View):
         self._field: FieldRecord | None = None
         self._drawn_data: DataRecord | None = None  # whose points and axes the figure shows
         self._drawn_colours: tuple | None = None  # (data, discretize) the colour scale is for
+        self._drawn_visible = [False] * 4  # per trace, as built
+        self._drawn_title: str | None = None
         self._checkboxes: dict[str, widgets.Checkbox] = {}
         self._widget: widgets.VBox | None = None
         point = {"mode": "markers", "marker": {"size": 6}, "visible": False}
@@ -102,61 +105,78 @@ class DecisionBoundaryView(View):
 
     def draw(self) -> None:
         """Write the heatmap (or the confusion counts), and the points if the data changed."""
-        field, traces = self._field, self.figure.data
+        field = self._field
         if field is None:
-            for trace in traces:
-                trace.visible = False
-            self.figure.layout.title.text = "waiting for the first update"
+            self._show([False] * 4)
+            self._set_title("waiting for the first update")
             return
         data, plane = field.data, field.output is not None
         if data is not self._drawn_data:
             self._draw_data(field, plane)
-        traces[_TEST].visible = plane and self._show_test
+        shown = (plane, plane, plane and self._show_test, not plane and field.confusion is not None)
+        self._show(shown)
         if plane:
             if self._drawn_colours != (data, self._discretize):
                 self._draw_colours(data)
-            traces[_HEAT].z = typed_array(np.asarray(self._plane_z(field), np.float32))
+            z = typed_array(np.asarray(self._plane_z(field), np.float32))
+            self.figure.assign(_HEAT, {"z": z})
         elif field.confusion is not None:
-            traces[_CONFUSION].z = field.confusion
-        self.figure.layout.title.text = _title(field, plane)
+            z = typed_array(np.asarray(field.confusion, np.int32))  # int64 has no typed array
+            self.figure.assign(_CONFUSION, {"z": z})
+        self._set_title(_title(field, plane))
 
     # ------------------------------------------------------------------ helpers
+    def _show(self, visible: list[bool] | tuple[bool, ...]) -> None:
+        """Set the traces' visibility, sending only what changed since the last draw."""
+        for index, value in enumerate(visible):
+            if self._drawn_visible[index] != value:
+                self.figure.assign(index, {"visible": bool(value)})
+                self._drawn_visible[index] = bool(value)
+
+    def _set_title(self, text: str) -> None:
+        if text != self._drawn_title:
+            self.figure.assign_layout({"title.text": text})
+            self._drawn_title = text
+
     def _draw_data(self, field: FieldRecord, plane: bool) -> None:
-        """Static per data set: visibility, axes, grid coordinates and points."""
-        data, traces, layout = field.data, self.figure.data, self.figure.layout
-        traces[_HEAT].visible = traces[_TRAIN].visible = plane
-        traces[_CONFUSION].visible = not plane and field.confusion is not None
+        """Static per data set: axes, grid coordinates and points (visibility is draw's)."""
+        data, figure = field.data, self.figure
+        layout: dict[str, object] = {}
+        axes: dict[str, tuple] = {}  # title, range, autorange per axis
         if plane:
-            x_min, x_max, y_min, y_max = data.extent
-            traces[_HEAT].update(x=field.grid_x, y=field.grid_y)
-            axis = {"type": "linear", "autorange": False, "showgrid": False, "zeroline": False}
-            layout.xaxis.update(range=[x_min, x_max], title_text="x1", **axis)
-            layout.yaxis.update(range=[y_min, y_max], title_text="x2", **axis)
+            x_min, x_max, y_min, y_max = (float(value) for value in data.extent)
+            figure.assign(_HEAT, {"x": _floats(field.grid_x), "y": _floats(field.grid_y)})
+            axes = {"xaxis": ("x1", [x_min, x_max], False), "yaxis": ("x2", [y_min, y_max], False)}
             kind = "value" if data.task == "regression" else "class"
             hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{kind} %{{marker.color:.3g}}<extra></extra>"
             for index, points, targets, outline in (
                 (_TRAIN, data.train_points, data.train_targets, "white"),
                 (_TEST, data.test_points, data.test_targets, "black"),
             ):
-                traces[index].update(x=points[:, 0], y=points[:, 1], hovertemplate=hover)
-                traces[index].marker.update(color=targets.astype(np.float32), line_color=outline)
+                values = {"x": _floats(points[:, 0]), "y": _floats(points[:, 1])}
+                values |= {"hovertemplate": hover, "marker.color": _floats(targets)}
+                figure.assign(index, values | {"marker.line.color": outline})
         elif field.confusion is not None:
             labels = [str(k) for k in range(data.n_classes)]
-            traces[_CONFUSION].update(
-                x=labels,
-                y=labels,
-                texttemplate="%{z}",
-                hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>",
-            )
-            axis = {"type": "category", "range": None, "showgrid": False, "zeroline": False}
-            layout.xaxis.update(title_text="predicted class", autorange=True, **axis)
-            layout.yaxis.update(title_text="true class", autorange="reversed", **axis)
-        layout.yaxis.update(scaleanchor="x", scaleratio=1)  # square plane, square cells
+            hover = "true %{y}, predicted %{x}: %{z}<extra></extra>"
+            values = {"x": labels, "y": labels, "texttemplate": "%{z}", "hovertemplate": hover}
+            figure.assign(_CONFUSION, values)
+            axes = {
+                "xaxis": ("predicted class", None, True),
+                "yaxis": ("true class", None, "reversed"),
+            }
+        for name, (title, extent, autorange) in axes.items():
+            kind = "linear" if plane else "category"
+            layout |= {f"{name}.title.text": title, f"{name}.range": extent,
+                       f"{name}.autorange": autorange, f"{name}.type": kind,
+                       f"{name}.showgrid": False, f"{name}.zeroline": False}  # fmt: skip
+        # Square plane, square cells.
+        figure.assign_layout(layout | {"yaxis.scaleanchor": "x", "yaxis.scaleratio": 1})
         self._drawn_data, self._drawn_colours = data, None
 
     def _draw_colours(self, data: DataRecord) -> None:
         """Colour scales of the plane and the points, for the task and the discretize setting."""
-        traces, hard = self.figure.data, self._discretize
+        hard = self._discretize
         if data.task == "regression":
             bound = _bound(data)
             low, high = (-1.0, 1.0) if hard else (-bound, bound)
@@ -173,20 +193,21 @@ class DecisionBoundaryView(View):
             points = {"colorscale": _class_scale(k, shaded=False), "cmin": -0.5, "cmax": k - 0.5}
             label = "class %{z:.0f}"  # the shade offset stays within +-0.45 of the class
         hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{label}<extra></extra>"
-        traces[_HEAT].update(hovertemplate=hover, **heat)
+        self.figure.assign(_HEAT, {"hovertemplate": hover, **heat})
         for index in (_TRAIN, _TEST):
-            traces[index].marker.update(**points)
+            self.figure.assign(index, {f"marker.{key}": value for key, value in points.items()})
         self._drawn_colours = (data, hard)
 
     def _plane_z(self, field: FieldRecord) -> np.ndarray:
         """The heatmap's z in the units its colour scale expects."""
-        data, output = field.data, field.output.astype(np.float64)
+        data, output = field.data, field.output  # float32: what the typed array sends
         if data.task == "regression":
             return np.where(output >= 0, 1.0, -1.0) if self._discretize else output
         if data.n_classes == 2:
-            return (output >= 0.5).astype(np.float64) if self._discretize else output
+            return (output >= 0.5).astype(np.float32) if self._discretize else output
         if self._discretize:
             return output
+        output = output.astype(np.float64)
         # Confidence runs from 1/K (a guess) to 1; the shade from pale to full colour.
         chance = 1.0 / data.n_classes
         shade = np.clip((field.confidence - chance) / (1.0 - chance), 0.0, 1.0)
@@ -199,6 +220,11 @@ def _check_flag(parameter: str, value: object) -> bool:
             f"{parameter} must be True or False; got {value!r} of type {type(value).__name__}"
         )
     return bool(value)
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """1-D float32, contiguous: what ipywidgets sends as one binary buffer."""
+    return np.ascontiguousarray(values, np.float32).reshape(-1)
 
 
 def _class_scale(n_classes: int, shaded: bool) -> list[list]:

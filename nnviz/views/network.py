@@ -4,8 +4,9 @@ delta = dC/dz and the seed's equations for the neuron you pick (nnviz.explain_ne
 Columns are layers, neurons stack from the top. Each neuron is a small heatmap of its output over
 the input plane (FieldRecord.neurons), or a circle coloured by its mean activation when there is
 no plane. Links are grouped into a few traces by sign and |w| bucket, so a refresh restyles ~20
-traces whatever the width; thumbnails go as whole percents of the colour scale (enough for
-colour, and ~30% fewer bytes than two decimals).
+traces whatever the width, and the link paths travel only when a link changes sign or width
+bucket; thumbnails go as whole percents of the colour scale (enough for colour, and ~30% fewer
+bytes than two decimals). Draws write wire-ready values through Figure.assign.
 """
 
 from __future__ import annotations
@@ -230,6 +231,7 @@ class NetworkView(View):
         self._link_traces, self._link_hover = self.figure.data[:8], self.figure.data[8]
         self._heatmaps = self.figure.data[9:-2]
         self._neuron_trace.on_click(self._on_click)
+        self._drawn: dict[str, object] = {}  # what the last draw sent, to skip what is unchanged
         options = [
             (f"layer {l}{' (output)' if l == len(shown) - 1 else ''}, neuron {j + 1}", (l, j + 1))
             for l, j in self._units
@@ -254,24 +256,49 @@ class NetworkView(View):
         if output is None and field is not None and field.data.task == "classification":
             output = "sigmoid"  # class probabilities in [0, 1]
         means = self._means()
+        # Values go in wire form through Figure.assign: plotly's validators were most of the
+        # drawing time (1-D float32 goes as a binary buffer, z as a typed array).
+        figure = self.figure
         if self._thumbnails:
-            units = [(l, j) for l, j in self._units if not (l == 0 and self._collapsed)]
-            for trace, (l, j) in zip(self._heatmaps, units, strict=True):
-                values = _display(field.neurons[l][j], l, output if l == last else None)
-                # Whole percent of the colour scale, one byte a cell, as a typed array.
-                trace.z = typed_array(np.round(np.clip(values, -1, 1) * 100).astype(np.int8))
+            index = self._heatmaps[0]._trace_ind
+            for l, block in enumerate(field.neurons):
+                if l == 0 and self._collapsed:
+                    continue
+                if l == 0:  # each input scaled by its own range
+                    values = np.stack([_display(unit, 0, None) for unit in block])
+                else:
+                    values = _display(block, l, output if l == last else None)
+                # Whole percent of the colour scale, one byte a cell.
+                percents = np.round(np.clip(values, -1, 1) * 100).astype(np.int8)
+                for unit in percents:
+                    figure.assign(index, {"z": typed_array(unit)})
+                    index += 1
         elif means is not None:
-            self._neuron_trace.marker.color = np.array(
-                [
-                    _display(means[l], l, output if l == last else None)[j]
-                    if not (l == 0 and self._collapsed)
-                    else 0.0
-                    for l, j in self._units
-                ]
-            )
+            shown = [
+                _display(means[l], l, output if l == last else None)
+                if not (l == 0 and self._collapsed)
+                else np.zeros(1)
+                for l in range(last + 1)
+            ]
+            colors = np.array([shown[l][j] for l, j in self._units], np.float32)
+            figure.assign(self._neuron_trace, {"marker.color": colors})
         self._draw_links(probe)
-        self._neuron_trace.text = [self._hover(l, j, means) for l, j in self._units]
+        self._send_if_changed(
+            self._neuron_trace, "text", [self._hover(l, j, means) for l, j in self._units]
+        )
         self._draw_selection()
+
+    def _send_if_changed(self, trace: object, key: str, value: object) -> None:
+        """Assign `value` unless the last draw sent an equal one (checked in plain Python)."""
+        name = f"{trace._trace_ind}:{key}"
+        previous = self._drawn.get(name)
+        if isinstance(value, np.ndarray):
+            same = isinstance(previous, np.ndarray) and np.array_equal(previous, value)
+        else:
+            same = name in self._drawn and previous == value
+        if not same:
+            self._drawn[name] = value
+            self.figure.assign(trace, {key: value})
 
     def _means(self) -> list[np.ndarray] | None:
         if self._field is not None and self._field.unit_means:
@@ -300,16 +327,21 @@ class NetworkView(View):
             weights = np.concatenate([first, *(weight.reshape(-1) for weight in matrices[1:])])
         bucket = np.searchsorted(WIDTH_EDGES, np.abs(weights))
         trace_of_link = np.where(weights >= 0, 0, len(WIDTHS)) + bucket
-        for index, trace in enumerate(self._link_traces):
-            chosen = np.flatnonzero(trace_of_link == index)
-            # x0, x1, NaN per link: NaN breaks the line, and 1-D float32 goes as binary.
-            path = np.full((len(chosen), 3, 2), np.nan, np.float32)
-            path[:, 0], path[:, 1] = self._starts[chosen], self._ends[chosen]
-            trace.x, trace.y = path[:, :, 0].reshape(-1), path[:, :, 1].reshape(-1)
-        self._link_hover.customdata = weights.astype(np.float32) if len(weights) else None
-        values = np.concatenate(bias_list) if bias_list else None
-        self._bias_trace.customdata = values
-        self._bias_trace.marker.color = values
+        previous = self._drawn.get("links")
+        if previous is None or not np.array_equal(previous, trace_of_link):
+            # The paths change only when a link moves to another sign or width bucket.
+            self._drawn["links"] = trace_of_link
+            for index, trace in enumerate(self._link_traces):
+                chosen = np.flatnonzero(trace_of_link == index)
+                # x0, x1, NaN per link: NaN breaks the line, and 1-D float32 goes as binary.
+                path = np.full((len(chosen), 3, 2), np.nan, np.float32)
+                path[:, 0], path[:, 1] = self._starts[chosen], self._ends[chosen]
+                xy = {"x": path[:, :, 0].reshape(-1), "y": path[:, :, 1].reshape(-1)}
+                self.figure.assign(trace, xy)
+        hover = weights.astype(np.float32) if len(weights) else None
+        self.figure.assign(self._link_hover, {"customdata": hover})
+        values = np.concatenate(bias_list).astype(np.float32) if bias_list else None
+        self.figure.assign(self._bias_trace, {"customdata": values, "marker.color": values})
 
     def _hover(self, layer: int, neuron: int, means: list[np.ndarray] | None) -> str:
         if layer == 0 and self._collapsed:
@@ -332,10 +364,10 @@ class NetworkView(View):
 
     def _draw_selection(self) -> None:
         """Frame the selected neuron and write its equations into the panel."""
-        widths = np.ones(len(self._units))
+        widths = np.ones(len(self._units), np.float32)
         if self.selected is not None:
             widths[self._units.index((self.selected[0], self.selected[1] - 1))] = 4
-        self._neuron_trace.marker.line.width = widths
+        self._send_if_changed(self._neuron_trace, "marker.line.width", widths)
         probe = self._probe
         if probe is not None and probe.layers[0].a is not None:
             self.example_slider.max = probe.layers[0].a.shape[0] - 1

@@ -140,7 +140,7 @@ def test_other_data_shows_the_confusion_matrix_with_accuracy(dataset):
     view.update(updates[-1])
     traces = view.figure.data
     assert [trace.visible for trace in traces] == [False, False, False, True]
-    np.testing.assert_array_equal(traces[CONFUSION].z, field.confusion)
+    np.testing.assert_array_equal(from_typed_array(traces[CONFUSION].z), field.confusion)
     assert list(traces[CONFUSION].x) == [str(k) for k in range(field.data.n_classes)]
     assert view.figure.layout.yaxis.autorange == "reversed"  # class 0 on top, as in a table
     truth = field.data.test_targets

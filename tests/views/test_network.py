@@ -193,3 +193,41 @@ def test_field_probe_integration() -> None:
     assert len(heatmaps) == 2 + 4 + 3 + 1
     neuron = updates[-1].field.neurons[2][1]  # layer 2, neuron 2: tanh, shown as it is
     assert np.allclose(from_typed_array(heatmaps[2 + 4 + 1].z) / 100, neuron, atol=0.006)
+
+
+def test_links_travel_only_when_a_link_changes_sign_or_width(wide_updates) -> None:
+    rng = np.random.default_rng(3)
+    shapes = [(8, 2), (8, 8), (1, 8)]
+    # |w| in the middle of each width bucket, so a 5% change moves no link to another bucket.
+    weights = [rng.choice([-1.5, -0.7, -0.4, -0.1, 0.1, 0.4, 0.7, 1.5], shape) for shape in shapes]
+    biases = tuple(np.zeros(shape[0], np.float32) for shape in shapes)
+
+    def update_with(matrices: list[np.ndarray]) -> RunnerUpdate:
+        field = replace(plane_field((2, 8, 8, 1)), weights=tuple(matrices), biases=biases)
+        return replace(wide_updates[-1], field=field)
+
+    view = NetworkView()
+    sent: list[dict] = []
+    view.figure._send = lambda message, buffers=None: sent.append(message)
+    view.update(update_with(weights))
+    blue_before = int(np.isnan(np.asarray(view.figure.data[0].x, float)).sum())  # w < 0.25
+
+    def restyled() -> set[str]:
+        updates = [message["state"].get("_py2js_update") for message in sent]
+        return {key for update in updates if update for key in update["style_data"]}
+
+    sent.clear()
+    view.update(update_with([1.05 * w for w in weights]))
+    keys = restyled()
+    assert "customdata" in keys and "x" not in keys and "y" not in keys
+    flat = np.concatenate([1.05 * w.reshape(-1) for w in weights])
+    assert np.allclose(view.figure.data[8].customdata, flat, rtol=1e-6)
+    sent.clear()
+    flipped = [w.copy() for w in weights]
+    flipped[1][0, 0] = 0.1 if weights[1][0, 0] != 0.1 else -0.1  # one link changes bucket
+    view.update(update_with(flipped))
+    assert {"x", "y"} <= restyled()
+    x = view.figure.data[0].x
+    assert x.dtype == np.float32 and x.ndim == 1  # binary buffers, not JSON lists
+    moved = 1 if flipped[1][0, 0] == 0.1 else -1
+    assert int(np.isnan(np.asarray(x, float)).sum()) == blue_before + moved
