@@ -10,6 +10,7 @@ z goes as uint16 in plotly.js's base64 typed-array form (32 x 200 cells: ~17 KB)
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from typing import NamedTuple
 
@@ -20,7 +21,7 @@ from nnviz._checks import check_int
 from nnviz.records import QUANTITIES, RunnerUpdate
 from nnviz.views.base import View
 from nnviz.views.figure import BASE_LAYOUT, typed_array
-from nnviz.views.loss import PALETTE
+from nnviz.views.loss import PALETTE, only_changed
 
 LABELS = {
     "a": "a<sub>j</sub><sup>l</sup>",
@@ -64,13 +65,18 @@ def log_colorscale(name: str, top: float, stops: int = 12) -> list:
     ]
 
 
+@functools.lru_cache(maxsize=64)
+def _shared_colorscale(name: str, top: float) -> list:
+    # draw asks again whenever a top comes back (powers of 2: few), and sampling costs ~5 ms.
+    return log_colorscale(name, top)
+
+
 def _reference(letter: str, number: int) -> str:
     return letter if number == 1 else f"{letter}{number}"  # plotly names the first axis "x"
 
 
 class _Column(NamedTuple):
     step: int
-    histograms: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]]  # (layer, quantity)
     grad_norms: np.ndarray  # (layers,)
     dead: np.ndarray  # (layers,)
 
@@ -96,11 +102,17 @@ class LayerStatsView(View):
         super().__init__(height=height or 130 * len(self.quantities) + 200)
         self._height = self.figure.layout.height
         self._layer_count = 0  # the layer count the traces are built for
+        self._sent = {}
         self.clear()
 
     def clear(self) -> None:
         """Forget the run (the traces stay, emptied at the next draw)."""
         self._columns: deque[_Column] = deque(maxlen=self.max_columns)
+        # Per (layer, quantity): counts (max_columns, bins), edges (max_columns, bins + 1) and
+        # whether a column has one, in rings: slot = column number % max_columns, so a draw
+        # gathers them with one fancy index instead of stacking 200 small arrays each time.
+        self._histograms: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._added = 0  # columns appended since the clear
         self._activations: tuple[str, ...] = ()
 
     def ingest(self, update: RunnerUpdate) -> None:
@@ -114,14 +126,27 @@ class LayerStatsView(View):
         ):
             self.clear()  # another architecture or another run: the old columns mean nothing
         self._activations = tuple(layer.activation for layer in layers)
-        histograms = {}
+        slot = self._added % self.max_columns
+        for _, _, present in self._histograms.values():
+            present[slot] = False
         for layer in layers:
             for quantity in set(self.quantities) & set(layer.summaries):
                 summary = layer.summaries[quantity]
-                histograms[layer.index, quantity] = (summary.counts, summary.edges)
+                ring = self._histograms.get((layer.index, quantity))
+                if ring is None or ring[0].shape[1] != len(summary.counts):
+                    # Only the newest bin count is drawn (another LayerProbe(bins=...) may differ).
+                    bins = len(summary.counts)
+                    ring = (
+                        np.zeros((self.max_columns, bins)),
+                        np.zeros((self.max_columns, bins + 1)),
+                        np.zeros(self.max_columns, bool),
+                    )
+                    self._histograms[layer.index, quantity] = ring
+                ring[0][slot], ring[1][slot], ring[2][slot] = summary.counts, summary.edges, True
+        self._added += 1
         norms = np.array([layer.grad_norm for layer in layers])
         dead = np.array([layer.dead_fraction for layer in layers])
-        self._columns.append(_Column(probe.step, histograms, norms, dead))
+        self._columns.append(_Column(probe.step, norms, dead))
 
     # ------------------------------------------------------------------ drawing
     def draw(self) -> None:
@@ -133,41 +158,41 @@ class LayerStatsView(View):
             return
         columns = list(self._columns)
         steps = np.array([column.step for column in columns], np.float32)
-        data = iter(self.figure.data)
+        figure, sent, index = self.figure, self._sent, 0
         for quantity in self.quantities:
             for layer in range(self._layer_count):
-                trace = next(data)
-                centres, counts = self._heatmap(columns, layer, quantity)
+                centres, counts = self._heatmap(len(columns), layer, quantity)
                 # A power of 2 above the largest count: the colour scale changes rarely.
-                top = 2.0 ** np.ceil(np.log2(max(float(counts.max(initial=0)), 1.0)))
-                if trace.zmax != top:
-                    trace.zmax, trace.colorscale = top, log_colorscale(COLOR_SCALES[quantity], top)
-                trace.x, trace.y, trace.z = steps, centres, typed_array(counts)
+                top = float(2.0 ** np.ceil(np.log2(max(float(counts.max(initial=0)), 1.0))))
+                values = {"x": steps, "y": centres, "zmax": top}
+                changed = only_changed(sent, values, index)
+                if "zmax" in changed:
+                    changed["colorscale"] = _shared_colorscale(COLOR_SCALES[quantity], top)
+                changed["z"] = typed_array(counts)  # new counts nearly every draw
+                figure.assign(index, changed)
+                index += 1
         for key in ("grad_norms", "dead"):
-            values = np.zeros((len(columns), self._layer_count), np.float32)
-            for index, column in enumerate(columns):
-                values[index] = getattr(column, key)
-            for layer in range(self._layer_count):
-                trace = next(data)
-                trace.x, trace.y = steps, values[:, layer].copy()
+            kept = np.array([getattr(column, key) for column in columns], np.float32)
+            values = np.ascontiguousarray(kept.reshape(len(columns), self._layer_count).T)
+            for layer in range(self._layer_count):  # rows of `values`: contiguous float32
+                changed = only_changed(sent, {"x": steps, "y": values[layer]}, index)
+                if changed:
+                    figure.assign(index, changed)
+                index += 1
 
-    def _heatmap(
-        self, columns: list[_Column], layer: int, quantity: str
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Bin centres and counts (bins, columns) on the common range of the kept steps."""
-        kept = [column.histograms.get((layer, quantity)) for column in columns]
-        bins = next((len(h[0]) for h in reversed(kept) if h is not None), 0)
-        # Only histograms with the newest bin count (another LayerProbe(bins=...) may differ).
-        present = [i for i, h in enumerate(kept) if h is not None and len(h[0]) == bins]
-        if not present:
+    def _heatmap(self, count: int, layer: int, quantity: str) -> tuple[np.ndarray, np.ndarray]:
+        """Bin centres and counts (bins, columns) on the common range of the last `count` steps."""
+        ring = self._histograms.get((layer, quantity))
+        order = np.arange(self._added - count, self._added) % self.max_columns
+        present = np.zeros(0, bool) if ring is None else ring[2][order]
+        if not present.any():
             return np.zeros(0, np.float32), np.zeros((0, 0), np.uint16)
-        counts = np.array([kept[index][0] for index in present])
-        edges = np.array([kept[index][1] for index in present])
+        counts, edges = ring[0][order[present]], ring[1][order[present]]
         low, high = float(edges[:, 0].min()), float(edges[:, -1].max())
         if high <= low:  # a constant over every kept step: give it a visible band
             low, high = low - 0.5, high + 0.5
         target = np.linspace(low, high, counts.shape[1] + 1)
-        z = np.zeros((counts.shape[1], len(kept)))
+        z = np.zeros((counts.shape[1], count))
         z[:, present] = rebin(counts, edges, target).T
         centres = ((target[:-1] + target[1:]) / 2).astype(np.float32)
         return centres, np.clip(np.round(z), 0, 65535).astype(np.uint16)
@@ -226,6 +251,7 @@ class LayerStatsView(View):
         self.figure.layout = layout
         self.figure.add_traces(traces)
         self._layer_count = count
+        self._sent: dict = {}  # what draw last sent, by (trace index, key): new traces, nothing
 
     @staticmethod
     def _axes(layout: dict, number: int, across: list, up: list, y: dict | None = None) -> None:

@@ -45,6 +45,21 @@ EVALUATION_COLUMNS = (
 METRIC_NAMES = {"accuracy": "accuracy", "r2": "R²"}
 
 
+def only_changed(sent: dict, values: dict, prefix: object = None) -> dict:
+    """The entries of `values` that differ from what `sent` records under (prefix, key), which
+    are recorded as sent: what a view need not resend (equal arrays, titles, settings)."""
+    changed = {}
+    for key, value in values.items():
+        old = sent.get((prefix, key), sent)  # `sent` itself: a marker for never sent
+        if isinstance(value, np.ndarray) or isinstance(old, np.ndarray):
+            same = isinstance(old, np.ndarray) and np.array_equal(old, value, equal_nan=True)
+        else:
+            same = old is not sent and type(old) is type(value) and old == value
+        if not same:
+            changed[key] = sent[prefix, key] = value
+    return changed
+
+
 class BucketMeans:
     """Columns of numbers in at most `capacity` points: bucket b is the mean of rows
     b * stride .. (b + 1) * stride - 1; the stride doubles whenever the buffer fills."""
@@ -138,6 +153,9 @@ class LossView(View):
             ("train metric", PALETTE["train"], 2, None, True),
             ("test metric", PALETTE["test"], 2, None, True),
         ]
+        # The metric curves' names are completed by the metric's name at each draw.
+        self._names = [name.removesuffix(" metric") for name, *_ in lines]
+        self._sent: dict = {}  # what draw last sent, by (trace index or None, key path)
         for name, colour, width, dash, metric in lines:
             self.figure.add_scatter(
                 name=name,
@@ -246,8 +264,9 @@ class LossView(View):
         return buffer[column]
 
     def draw(self) -> None:
-        """Send the bucketed curves, the axis settings and the current numbers."""
-        data, steps, evaluations = self.figure.data, self.steps, self.evaluations
+        """Send the bucketed curves, the axis settings and the current numbers, each only when it
+        changed since the last draw (assign: no per-property validation)."""
+        figure, steps, evaluations = self.figure, self.steps, self.evaluations
         step_x, evaluation_x = self._x(steps), self._x(evaluations)
         penalised = steps.size > 0 and bool(np.any(steps["penalty"] != 0))
         metric = METRIC_NAMES.get(self._metric, "metric")
@@ -261,18 +280,27 @@ class LossView(View):
             (evaluation_x, evaluations, "train_metric", True),
             (evaluation_x, evaluations, "test_metric", True),
         ]
-        for index, (trace, (x, buffer, column, shown)) in enumerate(zip(data, series, strict=True)):
-            trace.visible = shown
+        for index, (x, buffer, column, shown) in enumerate(series):
+            name = self._names[index] if index < 5 else f"{self._names[index]} {metric}"
+            values: dict = {
+                "visible": shown,
+                "name": name,
+                "hovertemplate": f"{label} %{{x:.4g}}<br>{name} = %{{y:.4g}}<extra></extra>",
+            }
             if shown:  # a hidden curve sends nothing
-                trace.x, trace.y = x, buffer[column]
-            name = trace.name if index < 5 else f"{trace.name.split()[0]} {metric}"
-            trace.name = name
-            trace.hovertemplate = f"{label} %{{x:.4g}}<br>{name} = %{{y:.4g}}<extra></extra>"
-        layout = self.figure.layout
-        layout.yaxis.type = "log" if self._log_y else "linear"
-        layout.yaxis2.title.text = metric
-        layout.xaxis2.title.text = label
-        layout.title.text = self._headline(metric)
+                values["x"], values["y"] = x, buffer[column]
+            changed = only_changed(self._sent, values, index)
+            if changed:
+                figure.assign(index, changed)
+        layout = {
+            "yaxis.type": "log" if self._log_y else "linear",
+            "yaxis2.title.text": metric,
+            "xaxis2.title.text": label,
+            "title.text": self._headline(metric),
+        }
+        changed = only_changed(self._sent, layout)
+        if changed:
+            figure.assign_layout(changed)
 
     def _headline(self, metric: str) -> str:
         parts = [f"step {self._step}"]

@@ -12,20 +12,12 @@ import numpy as np
 
 from nnviz.records import LayerRecord, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT
-from nnviz.views.loss import PALETTE
+from nnviz.views.figure import BASE_LAYOUT, typed_array
+from nnviz.views.loss import PALETTE, only_changed
 
 # TF Playground's diverging scale, as the network and boundary views: orange < 0 < blue.
 COLOR_SCALE = [[0.0, PALETTE["negative"]], [0.5, PALETTE["zero"]], [1.0, PALETTE["positive"]]]
 NO_ARRAYS = "not recorded: LayerProbe(arrays=False)"
-
-
-def round_significant(values: np.ndarray, digits: int = 4) -> list:
-    """`values` rounded to `digits` significant digits, as nested lists (short JSON)."""
-    values = np.asarray(values, float)
-    magnitude = np.floor(np.log10(np.abs(np.where(values == 0, 1.0, values))))
-    scale = 10.0 ** (digits - 1 - magnitude)
-    return (np.round(values * scale) / scale).tolist()
 
 
 def zero_count_text(weight: np.ndarray) -> str:
@@ -43,6 +35,7 @@ class WeightsView(View):
         super().__init__(height=height)
         self._height = self.figure.layout.height
         self._layer_count = 0  # the layer count the traces are built for
+        self._sent = {}
         self.clear()
 
     def clear(self) -> None:
@@ -56,33 +49,33 @@ class WeightsView(View):
             self._layers, self._step = update.probe.layers, update.probe.step
 
     def draw(self) -> None:
-        """Send each layer's weights, biases and title."""
+        """Send each layer's weights, biases and title (assign: no per-property validation)."""
         if len(self._layers) != self._layer_count:
             self._rebuild(len(self._layers))
-        titles = []
+        figure, layout = self.figure, {}
         for layer, record in enumerate(self._layers):
-            weights, biases = self.figure.data[2 * layer], self.figure.data[2 * layer + 1]
             number = layer + 1
             if record.weight is None:
-                titles.append(f"W<sup>{number}</sup><br>{NO_ARRAYS}")
+                layout[f"annotations[{layer}].text"] = f"W<sup>{number}</sup><br>{NO_ARRAYS}"
                 continue
-            weight = np.asarray(record.weight)
-            bias = np.zeros(weight.shape[0]) if record.bias is None else np.asarray(record.bias)
+            weight = np.asarray(record.weight, np.float32)
+            bias = np.zeros(len(weight), np.float32) if record.bias is None else record.bias
+            bias = np.asarray(bias, np.float32)
             extent = float(max(np.max(np.abs(weight)), np.max(np.abs(bias), initial=0.0)))
             extent = extent or 1.0  # all zero: any symmetric range shows white
-            weights.z = round_significant(weight)
-            biases.z = round_significant(bias[:, None])
-            for trace in (weights, biases):
-                trace.zmin, trace.zmax = -extent, extent
-            titles.append(
+            # float32 typed arrays: exact and shorter than 4-digit JSON; zhoverformat rounds.
+            for index, values in ((2 * layer, weight), (2 * layer + 1, bias[:, None])):
+                figure.assign(index, {"z": typed_array(values), "zmin": -extent, "zmax": extent})
+            layout[f"annotations[{layer}].text"] = (
                 f"W<sup>{number}</sup> ({record.activation})<br>{zero_count_text(weight)}"
             )
-        for annotation, title in zip(self.figure.layout.annotations, titles, strict=True):
-            annotation.text = title
         step = f"step {self._step}" if self._step >= 0 else "no probe yet"
-        self.figure.layout.title.text = (
+        layout["title.text"] = (
             f"weights w<sub>ij</sub><sup>l</sup> and biases b<sub>j</sub><sup>l</sup>, {step}"
         )
+        changed = only_changed(self._sent, layout)
+        if changed:
+            figure.assign_layout(changed)
 
     def _rebuild(self, count: int) -> None:
         """One weight heatmap and one bias column per layer, side by side."""
@@ -123,6 +116,7 @@ class WeightsView(View):
                         "type": "heatmap",
                         "colorscale": COLOR_SCALE,
                         "showscale": False,
+                        "zhoverformat": ".4g",  # z goes as exact float32
                         "x0": 1 if name == "W" else 0,  # count inputs and units from 1
                         "y0": 1,
                         "xaxis": f"x{suffix}",
@@ -147,3 +141,4 @@ class WeightsView(View):
         self.figure.layout = layout
         self.figure.add_traces(traces)
         self._layer_count = count
+        self._sent: dict = {}  # what draw last sent to the layout: new annotations, nothing

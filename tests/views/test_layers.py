@@ -197,3 +197,40 @@ def test_one_refresh_is_bounded_however_long_the_run():
     # Colour-scale changes vary a refresh by ~1.7 KB; on average it does not grow with steps.
     early, late = [sizes[step] for step in range(31, 61)], [sizes[step] for step in range(131, 161)]
     assert np.mean(late) <= 1.1 * np.mean(early)
+
+
+def test_kept_histograms_after_the_ring_wraps_and_bins_change():
+    view = LayerStatsView(quantities=("a",), max_columns=3)
+    for step in range(1, 6):  # steps 3, 4, 5 stay: counts [step, 1] over [0, step]
+        view.update(probe_update(step, [layer(0, a=([step, 1], [0, step / 2, step]))]))
+    counts = np.array([[3, 1], [4, 1], [5, 1]], float)
+    edges = np.array([[0, 1.5, 3], [0, 2, 4], [0, 2.5, 5]])
+    expected = np.round(rebin(counts, edges, np.linspace(0, 5, 3)).T)
+    np.testing.assert_array_equal(decoded(view.figure.data[0].z), expected)
+    np.testing.assert_array_equal(view.figure.data[0].x, [3, 4, 5])
+    # A probe with another bin count: only its column is drawn, the older ones are empty.
+    view.update(probe_update(6, [layer(0, a=([1, 2, 3], [0, 1, 2, 3]))]))
+    np.testing.assert_array_equal(decoded(view.figure.data[0].z), [[0, 0, 1], [0, 0, 2], [0, 0, 3]])
+
+
+def test_a_new_step_sends_only_what_changed():
+    view = LayerStatsView()
+    for step in range(1, 4):
+        view.update(probe_update(step, [layer(0), layer(1)]))
+    assigned: list = []
+    assign = view.figure.assign
+
+    def spy(trace, values: dict) -> None:
+        assigned.append((trace, set(values)))
+        assign(trace, values)
+
+    view.figure.assign = spy
+    view.update(probe_update(4, [layer(0), layer(1)]))
+    # Same histograms: the heatmaps' bins (y) and colour scales stay; the curves grow.
+    assert assigned == [(index, {"x", "z"}) for index in range(4)] + [
+        (index, {"x", "y"}) for index in range(4, 8)
+    ]
+    assigned.clear()
+    view.redraw()  # nothing new: counts only (equal, so plotly drops them too)
+    assert assigned == [(index, {"z"}) for index in range(4)]
+    assert view.figure.data[0].zmax == 4 and len(view.figure.data[0].colorscale) == 12

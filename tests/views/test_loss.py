@@ -11,7 +11,7 @@ from plotly.serializers import _py_to_js
 
 from nnviz import MLP, LayerProbe, Runner, Trainer, make_dataset
 from nnviz.records import RunnerUpdate
-from nnviz.views.loss import LossView
+from nnviz.views.loss import LossView, only_changed
 
 MESSAGES = ["_py2js_update", "_py2js_restyle", "_py2js_relayout", "_py2js_addTraces"]
 BATCH, TOTAL, PENALTY, TRAIN, TEST, TRAIN_METRIC, TEST_METRIC = range(7)
@@ -231,3 +231,46 @@ def test_one_refresh_is_bounded_however_long_the_run():
     bound = 7 * 2 * 200 * 4 + 4_000
     assert max(sizes.values()) < bound
     assert sizes[20_000] <= 1.1 * sizes[10_000]  # both past the point where buckets merge
+
+
+def sent_keys(figure, action) -> tuple[set, set]:
+    """The trace and layout key paths of the update messages `action()` makes `figure` send."""
+    styles: set = set()
+    layouts: set = set()
+
+    def keep(change: dict) -> None:
+        if change["new"] is not None:
+            styles.update(change["new"]["style_data"] or {})
+            layouts.update(change["new"]["layout_data"] or {})
+
+    figure.observe(keep, ["_py2js_update"])
+    try:
+        action()
+    finally:
+        figure.unobserve(keep, ["_py2js_update"])
+    return styles, layouts
+
+
+def test_only_changed_by_hand():
+    sent: dict = {}
+    values = {"x": np.array([1.0, np.nan]), "name": "C", "visible": True}
+    assert only_changed(sent, values, 0) == values  # never sent: everything
+    assert only_changed(sent, {"x": np.array([1.0, np.nan]), "name": "C"}, 0) == {}
+    assert only_changed(sent, {"name": "C"}, 1) == {"name": "C"}  # another trace
+    changed = only_changed(sent, {"x": np.array([1.0, 2.0]), "visible": 1, "name": "C"}, 0)
+    assert list(changed) == ["x", "visible"]  # 1 is not True: a type change counts
+
+
+def test_a_redraw_sends_only_what_changed(spiral_updates):
+    view = LossView()
+    for update in spiral_updates:
+        view.update(update)
+    assert sent_keys(view.figure, view.redraw) == (set(), set())
+    styles, layouts = sent_keys(view.figure, lambda: setattr(view, "log_y", True))
+    assert styles == set() and layouts == {"yaxis.type"}
+    styles, layouts = sent_keys(view.figure, lambda: setattr(view, "x_axis", "examples"))
+    assert styles == {"x", "hovertemplate"} and layouts == {"xaxis2.title.text"}
+    title = view.figure.layout.title.text
+    assert title.startswith("step 30 ")
+    view.update(RunnerUpdate(None, None, {}, {}, "paused", "", 31, 0.0))
+    assert view.figure.layout.title.text == title.replace("step 30", "step 31")

@@ -9,7 +9,8 @@ import numpy as np
 from plotly.serializers import _py_to_js
 
 from nnviz.records import LayerRecord, ProbeRecord, RunnerUpdate
-from nnviz.views.weights import WeightsView, round_significant
+from nnviz.views.figure import from_typed_array
+from nnviz.views.weights import WeightsView
 
 MESSAGES = ["_py2js_update", "_py2js_restyle", "_py2js_relayout", "_py2js_addTraces"]
 
@@ -53,9 +54,9 @@ def test_heatmaps_equal_the_records_weights_and_biases(spiral_updates):
     assert len(view.figure.data) == 2 * len(records)
     for index, record in enumerate(records):
         weights, biases = view.figure.data[2 * index], view.figure.data[2 * index + 1]
-        # Row j, column i is w_ij = W[j, i], rounded to 4 significant digits.
-        np.testing.assert_allclose(np.array(weights.z), record.weight, rtol=5e-4)
-        np.testing.assert_allclose(np.array(biases.z)[:, 0], record.bias, rtol=5e-4)
+        # Row j, column i is w_ij = W[j, i], sent as exact float32.
+        np.testing.assert_array_equal(from_typed_array(weights.z), record.weight)
+        np.testing.assert_array_equal(from_typed_array(biases.z)[:, 0], record.bias)
         largest = max(np.abs(record.weight).max(), np.abs(record.bias).max())
         assert weights.zmax == biases.zmax == -weights.zmin == largest  # symmetric around 0
         assert weights.colorscale[0][1] != weights.colorscale[-1][1]
@@ -73,10 +74,11 @@ def test_zero_weights_counted_on_a_hand_made_record():
     titles = [annotation.text for annotation in view.figure.layout.annotations]
     assert "3 of 6 weights are 0" in titles[0] and "|w| max 2" in titles[0]
     assert "0 of 3 weights are 0" in titles[1] and "|w| max 3" in titles[1]
-    np.testing.assert_array_equal(view.figure.data[0].z, weight)
-    np.testing.assert_array_equal(view.figure.data[1].z, [[0.5], [-0.5], [0.0]])
+    np.testing.assert_array_equal(from_typed_array(view.figure.data[0].z), weight)
+    np.testing.assert_array_equal(from_typed_array(view.figure.data[1].z), [[0.5], [-0.5], [0.0]])
     assert view.figure.data[0].zmin == -2 and view.figure.data[0].zmax == 2
     assert "w<sub>%{x},%{y}</sub><sup>1</sup> = %{z}" in view.figure.data[0].hovertemplate
+    assert view.figure.data[0].zhoverformat == ".4g"  # float32 z shown to 4 digits
 
 
 def test_arrays_false_shows_a_note():
@@ -97,15 +99,10 @@ def test_layer_count_change_rebuilds_and_clear_empties():
     view.update(probe_update(2, [layer(0, np.ones((5, 2))), layer(1, [[1, 1, 1, 1, 1]])]))
     assert len(view.figure.data) == 4 and len(view.figure.layout.annotations) == 2
     assert "xaxis5" not in view.figure.layout.to_plotly_json()  # the third layer's axes are gone
-    assert np.shape(view.figure.data[0].z) == (5, 2)
+    assert from_typed_array(view.figure.data[0].z).shape == (5, 2)
     view.update(RunnerUpdate(None, None, {}, {}, "idle", "", 0, 0.0))  # what reset() sends
     assert len(view.figure.data) == 0
     assert "no probe yet" in view.figure.layout.title.text
-
-
-def test_round_significant_by_hand():
-    values = [[123456.0, 0.000123456], [-1.23456, 0.0]]
-    assert round_significant(values) == [[123500.0, 0.0001235], [-1.235, 0.0]]
 
 
 def test_one_refresh_is_small_and_does_not_grow():
@@ -120,6 +117,20 @@ def test_one_refresh_is_small_and_does_not_grow():
         ]
         update = probe_update(step, layers)
         sizes.append(sent_bytes(view.figure, lambda update=update: view.update(update)))
-    # 16 + 64 + 8 weights and 17 biases at ~10 bytes each, titles and zmin/zmax: about 2 KB.
-    assert max(sizes[1:]) < 3_000
+    # 16 + 64 + 8 weights and 17 biases as base64 float32 (~5.3 bytes each), titles and
+    # zmin/zmax: about 1.6 KB.
+    assert max(sizes[1:]) < 2_000
     assert np.mean(sizes[-20:]) <= 1.1 * np.mean(sizes[1:21])
+
+
+def test_unchanged_titles_are_not_resent():
+    view = WeightsView()
+    view.update(probe_update(1, [layer(0, [[1.0, -2.0]]), layer(1, [[0.5]])]))
+    sent: list = []
+    assign_layout = view.figure.assign_layout
+    view.figure.assign_layout = lambda values: sent.append(set(values)) or assign_layout(values)
+    view.update(probe_update(2, [layer(0, [[1.0, -2.0]]), layer(1, [[0.0]])]))
+    assert sent == [{"annotations[1].text", "title.text"}]  # layer 1's title is unchanged
+    assert "1 of 1 weights are 0" in view.figure.layout.annotations[1].text
+    view.redraw()
+    assert len(sent) == 1  # nothing changed: no layout edit at all
