@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import plotly
 import plotly.graph_objects as go
 import traitlets
 from _plotly_utils import basevalidators
+from plotly.basedatatypes import Undefined
 
 # The widget bundle plotly's own FigureWidget ships (plotly.js + its widget front end).
 _BUNDLE = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
@@ -156,6 +158,39 @@ class Figure(go.FigureWidget):
     def __init__(self, *args: object, **kwargs: object) -> None:
         plotly_library()  # opened before the figure, so the page meets the library first
         super().__init__(*args, **kwargs)
+
+    @contextmanager
+    def batch_update(self):
+        """plotly's batch_update, with a leaner exit when nothing listens for changes.
+
+        plotly's exit re-applies every edit through its restyle/relayout machinery and walks
+        the trace objects to dispatch change callbacks; with no `on_change` callback anywhere
+        (views use on_click at most), writing the edits into the figure's dicts and sending the
+        one update message is the same, at a fraction of the cost."""
+        if self._in_batch_mode or self._has_change_callbacks():
+            with super().batch_update():
+                yield
+            return
+        self._in_batch_mode = True
+        try:
+            yield
+        finally:
+            self._in_batch_mode = False
+            restyle, relayout, indexes = self._build_update_params_from_batch()
+            for key, values in restyle.items():
+                for index, value in zip(indexes, values, strict=True):
+                    if value is not Undefined:
+                        self._set_in(self._data[index], key, value)
+            for key, value in relayout.items():
+                self._set_in(self._layout, key, value)
+            if indexes or relayout:
+                self._send_update_msg(restyle, dict(relayout), indexes)
+            self._batch_layout_edits.clear()
+            self._batch_trace_edits.clear()
+
+    def _has_change_callbacks(self) -> bool:
+        objects = [self._layout_obj, *self.data]
+        return any(getattr(obj, "_change_callbacks", None) for obj in objects)
 
     def assign(self, trace: int | object, values: dict[str, object]) -> None:
         """Set properties of one trace (an index or the trace) by plotly key path ("x",
