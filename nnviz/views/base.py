@@ -45,8 +45,13 @@ class View:
             # 0.75: the runner publishes every `interval` s from the start of a publish, and the
             # views before this one took part of that time; without slack a view keeping
             # step with the runner would skip every other update.
-            due = now - self._last_draw >= 0.75 * self.refresh_interval
-            if update.state != "running" or due:
+            since = now - self._last_draw
+            due = since >= 0.75 * self.refresh_interval
+            # Backpressure: a browser still drawing the previous refresh gets no new one (up to
+            # a second, in case its acknowledgement was lost or the page closed), so a slow
+            # machine sees the newest state late by one refresh, never by a growing backlog.
+            busy = self.figure.awaiting_browser and since < 1.0
+            if update.state != "running" or (due and not busy):
                 self._draw_now(now)
 
     def update(self, update: RunnerUpdate) -> None:

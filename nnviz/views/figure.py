@@ -52,7 +52,18 @@ export default () => {{
   // plotly's own widget definition, once the library widget's import has finished.
   const definition = (async () => {{
     while (!globalThis[key]) await pause(20);  // the library widget may reach the page later
-    return (await globalThis[key]).default();
+    const plotly = await globalThis[key];
+    // After every update plotly's view sends the kernel each trace's computed differences from
+    // its construction-time data: whole arrays, 5 figures x 10 a second, which queued ahead of
+    // the Pause click and kept the kernel busy. nnviz reads nothing back from them.
+    // Each is now an empty acknowledgement, sent once the browser has drawn the update: the
+    // kernel draws the next refresh only then (View), so a slow browser is never flooded.
+    plotly.FigureView.prototype._sendTraceDeltas = function (id) {{
+      this.model.set("_js2py_traceDeltas", {{ trace_deltas: [], trace_edit_id: id }});
+      this.touch();
+    }};
+    plotly.FigureView.prototype._sendLayoutDelta = () => {{}};
+    return plotly.default();
   }})();
   let initialized;
   return {{
@@ -157,7 +168,19 @@ class Figure(go.FigureWidget):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         plotly_library()  # opened before the figure, so the page meets the library first
+        self._drawn_edit: int | None = None  # the last update a browser said it has drawn
         super().__init__(*args, **kwargs)
+
+    @traitlets.observe("_js2py_traceDeltas")
+    def _on_drawn(self, change: dict) -> None:
+        if change["new"]:
+            self._drawn_edit = change["new"]["trace_edit_id"]
+
+    @property
+    def awaiting_browser(self) -> bool:
+        """True while a browser that has acknowledged updates before has not yet drawn the
+        latest one; False with no browser at all (tests, a kernel nobody watches yet)."""
+        return self._drawn_edit is not None and self._drawn_edit < self._last_trace_edit_id
 
     @contextmanager
     def batch_update(self):
@@ -200,6 +223,7 @@ class Figure(go.FigureWidget):
         validators copy and probe every array, which cost views most of their drawing time.
         Inside batch_update the values join the batch's single message, as assignments do."""
         index = trace if isinstance(trace, int) else trace._trace_ind
+        values = {key: _wire_ready(value) for key, value in values.items()}
         if self._in_batch_mode:
             self._batch_trace_edits.setdefault(index, {}).update(values)
         else:
@@ -207,6 +231,7 @@ class Figure(go.FigureWidget):
 
     def assign_layout(self, values: dict[str, object]) -> None:
         """Set layout properties by key path ("title.text", "xaxis.range"), like assign."""
+        values = {key: _wire_ready(value) for key, value in values.items()}
         if self._in_batch_mode:
             self._batch_layout_edits.update(values)
         else:
@@ -224,6 +249,14 @@ class Figure(go.FigureWidget):
             self._trait_values["_widget_data"] = deepcopy(self._data)
             self._trait_values["_widget_layout"] = deepcopy(self._layout)
         return super().get_state(key=key, drop_defaults=drop_defaults)
+
+
+def _wire_ready(value: object) -> object:
+    """A contiguous copy of a strided numpy array: the kernel sends 1-D arrays as binary buffers
+    and zmq refuses non-contiguous ones (plotly's validators used to copy them)."""
+    if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
+        return np.ascontiguousarray(value)
+    return value
 
 
 def make_figure(height: int = 300, width: int | None = None, **layout: object) -> Figure:
