@@ -251,6 +251,12 @@ class Figure(go.FigureWidget):
         return super().get_state(key=key, drop_defaults=drop_defaults)
 
 
+def panel_title(text: str, x: float, y: float) -> dict:
+    """A small title annotation whose lower-left corner sits at paper coordinates (x, y)."""
+    return {"text": text, "x": x, "y": y, "xref": "paper", "yref": "paper", "xanchor": "left",
+            "yanchor": "bottom", "showarrow": False, "font": {"size": 10}}  # fmt: skip
+
+
 def _wire_ready(value: object) -> object:
     """A contiguous copy of a strided numpy array: the kernel sends 1-D arrays as binary buffers
     and zmq refuses non-contiguous ones (plotly's validators used to copy them)."""

@@ -20,7 +20,7 @@ from plotly.colors import sample_colorscale
 from nnviz._checks import check_int
 from nnviz.records import QUANTITIES, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT, typed_array
+from nnviz.views.figure import BASE_LAYOUT, panel_title, typed_array
 from nnviz.views.loss import PALETTE, only_changed
 
 LABELS = {
@@ -272,16 +272,4 @@ class LayerStatsView(View):
     def _title(layout: dict, number: int, text: str) -> None:
         suffix = "" if number == 1 else str(number)
         across, up = layout[f"xaxis{suffix}"]["domain"], layout[f"yaxis{suffix}"]["domain"]
-        layout["annotations"].append(
-            {
-                "text": text,
-                "x": across[0],
-                "y": up[1],
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 10},
-            }
-        )
+        layout["annotations"].append(panel_title(text, across[0], up[1]))

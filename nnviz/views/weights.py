@@ -12,7 +12,7 @@ import numpy as np
 
 from nnviz.records import LayerRecord, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT, typed_array
+from nnviz.views.figure import BASE_LAYOUT, panel_title, typed_array
 from nnviz.views.loss import PALETTE, only_changed
 
 # TF Playground's diverging scale, as the network and boundary views: orange < 0 < blue.
@@ -124,19 +124,7 @@ class WeightsView(View):
                         "hovertemplate": tip + "<extra></extra>",
                     }
                 )
-            layout["annotations"].append(
-                {
-                    "text": "",
-                    "x": left,
-                    "y": 0.82,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "xanchor": "left",
-                    "yanchor": "bottom",
-                    "showarrow": False,
-                    "font": {"size": 10},
-                }
-            )
+            layout["annotations"].append(panel_title("", left, 0.82))
         self.figure.data = ()
         self.figure.layout = layout
         self.figure.add_traces(traces)

@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import itertools
-import json
 
 import numpy as np
 import pytest
-from plotly.serializers import _py_to_js
+from view_messages import sent_bytes
 
 from nnviz import MLP, LayerProbe, Runner, Trainer, make_dataset
 from nnviz.records import RunnerUpdate
 from nnviz.views.loss import LossView, only_changed
 
-MESSAGES = ["_py2js_update", "_py2js_restyle", "_py2js_relayout", "_py2js_addTraces"]
 BATCH, TOTAL, PENALTY, TRAIN, TEST, TRAIN_METRIC, TEST_METRIC = range(7)
-
-
-def sent_bytes(figure, action) -> int:
-    """Bytes of the widget messages `action()` makes `figure` send, binary buffers included."""
-    sizes: list[int] = []
-
-    def count(change: dict) -> None:
-        if change["new"] is not None:
-            message = _py_to_js(change["new"], None)
-            text = json.dumps(message, default=lambda buffer: "x" * buffer.nbytes)
-            sizes.append(len(text))
-
-    figure.observe(count, MESSAGES)
-    try:
-        action()
-    finally:
-        figure.unobserve(count, MESSAGES)
-    return sum(sizes)
 
 
 def joined(updates: list[RunnerUpdate], table: str, column: str) -> np.ndarray:
