@@ -19,6 +19,8 @@ import ipywidgets as widgets
 from nnviz.records import RunnerUpdate
 from nnviz.views.figure import Figure, make_figure
 
+BROWSER_PATIENCE = 5.0  # s without an acknowledgement before a view sends again anyway
+
 
 class View:
     """Owns `figure` (and any controls in `widget`); subclasses implement ingest/draw/clear."""
@@ -47,10 +49,10 @@ class View:
             # step with the runner would skip every other update.
             since = now - self._last_draw
             due = since >= 0.75 * self.refresh_interval
-            # Backpressure: a browser still drawing the previous refresh gets no new one (up to
-            # a second, in case its acknowledgement was lost or the page closed), so a slow
-            # machine sees the newest state late by one refresh, never by a growing backlog.
-            busy = self.figure.awaiting_browser and since < 1.0
+            # Backpressure: a browser still drawing the previous refresh gets no new one (for up
+            # to BROWSER_PATIENCE s, in case its acknowledgement was lost or the page closed),
+            # so a slow machine sees the newest state late by one refresh, never by a backlog.
+            busy = self.figure.awaiting_browser and since < BROWSER_PATIENCE
             if update.state != "running" or (due and not busy):
                 self._draw_now(now)
 

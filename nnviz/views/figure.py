@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
@@ -169,18 +170,29 @@ class Figure(go.FigureWidget):
     def __init__(self, *args: object, **kwargs: object) -> None:
         plotly_library()  # opened before the figure, so the page meets the library first
         self._drawn_edit: int | None = None  # the last update a browser said it has drawn
+        self._sent_at = self._drawn_at = 0.0  # monotonic clock
+        self._browser_seconds = 0.0  # how long the browser took to draw the last update
         super().__init__(*args, **kwargs)
 
     @traitlets.observe("_js2py_traceDeltas")
     def _on_drawn(self, change: dict) -> None:
         if change["new"]:
             self._drawn_edit = change["new"]["trace_edit_id"]
+            self._drawn_at = time.monotonic()
+            self._browser_seconds = max(self._drawn_at - self._sent_at, 0.0)
 
     @property
     def awaiting_browser(self) -> bool:
         """True while a browser that has acknowledged updates before has not yet drawn the
-        latest one; False with no browser at all (tests, a kernel nobody watches yet)."""
-        return self._drawn_edit is not None and self._drawn_edit < self._last_trace_edit_id
+        latest one, or drew it less than its drawing time ago; False with no browser at all
+        (tests, a kernel nobody watches yet)."""
+        if self._drawn_edit is None:
+            return False
+        if self._drawn_edit < self._last_trace_edit_id:
+            return True
+        # Drawn: still leave the browser as long idle as the drawing took, so that at most half
+        # of its time goes to this figure and clicks (Pause) are handled between refreshes.
+        return time.monotonic() - self._drawn_at < self._browser_seconds
 
     @contextmanager
     def batch_update(self):
@@ -207,6 +219,7 @@ class Figure(go.FigureWidget):
             for key, value in relayout.items():
                 self._set_in(self._layout, key, value)
             if indexes or relayout:
+                self._sent_at = time.monotonic()
                 self._send_update_msg(restyle, dict(relayout), indexes)
             self._batch_layout_edits.clear()
             self._batch_trace_edits.clear()

@@ -89,10 +89,13 @@ def test_views_wait_for_a_browser_that_has_not_drawn_the_last_refresh(monkeypatc
     view.figure._js2py_traceDeltas = {
         "trace_deltas": [],
         "trace_edit_id": view.figure._last_trace_edit_id,
-    }
+    }  # drawn 0.2 s after it was sent: the browser gets as long again to itself
     clock[0] += 0.1
     view(running)
+    assert view.draws == 2 and view.figure.awaiting_browser
+    clock[0] += 0.15
+    view(running)
     assert view.draws == 3
-    clock[0] += 1.1  # no acknowledgement for over a second: a closed page must not stall
+    clock[0] += 5.1  # no acknowledgement for over 5 s: a closed page must not stall
     view(running)
     assert view.draws == 4
