@@ -53,7 +53,7 @@ HELP = {
 def _labelled(control: widgets.Widget, label: str, name: str) -> widgets.Widget:
     control.tooltip = HELP[name]
     text = widgets.HTML(f"<b>{label}</b>", tooltip=HELP[name])
-    text.layout = widgets.Layout(width="110px")
+    text.layout = widgets.Layout(width="120px")
     control.layout = widgets.Layout(width="190px")
     return widgets.HBox([text, control])
 
@@ -86,7 +86,7 @@ class SettingsPanel:
             for name in FEATURES
         }
         for box in self.features.values():
-            box.layout = widgets.Layout(width="72px")
+            box.layout = widgets.Layout(width="95px")
             box.observe(self._features_changed, "value")
         self.regenerate = widgets.Button(description="Regenerate", tooltip=HELP["regenerate"])
         self.hidden_box = widgets.VBox()
@@ -111,7 +111,7 @@ class SettingsPanel:
                 widgets.HTML("<b>Features</b>", tooltip=HELP["features"]),
                 widgets.GridBox(
                     list(self.features.values()),
-                    layout=widgets.Layout(grid_template_columns="repeat(3, 72px)"),
+                    layout=widgets.Layout(grid_template_columns="repeat(2, 95px)"),
                 ),
             ]
         )
