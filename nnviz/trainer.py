@@ -192,6 +192,11 @@ class Trainer:
         """Updates in one pass over the training set (the last batch may be smaller)."""
         return -(-self.n_train // self.batch_size)
 
+    @property
+    def steps_left_in_epoch(self) -> int:
+        """Updates until the current epoch ends (a whole epoch's at its start)."""
+        return self.steps_per_epoch - self._position // self.batch_size
+
     # ----------------------------------------------------------------------------- training
     @contextlib.contextmanager
     def session(self, callbacks: Iterable[Callback] = ()) -> Iterator[Trainer]:
@@ -234,8 +239,7 @@ class Trainer:
         else:
             epochs = check_int("epochs", epochs, minimum=0)
             # From the middle of an epoch, finish it first: `epochs` more epoch ends.
-            done = self._position // self.batch_size
-            total = max(epochs * self.steps_per_epoch - done, 0) if epochs else 0
+            total = (epochs - 1) * self.steps_per_epoch + self.steps_left_in_epoch if epochs else 0
         bar = _progress_bar(total) if progress else None
         with self.session(callbacks):
             for _ in range(total):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import ipywidgets as widgets
 
@@ -100,9 +100,7 @@ class Playground(widgets.VBox):
         query = query if isinstance(query, str) else ""
         pairs = parse_qsl(query.partition("?")[2] if "?" in query else query)
         hide = [p for key, value in pairs if key == "hide" for p in value.split(",") if p]
-        rest = "&".join(
-            part for part in query.lstrip("?").split("&") if not part.startswith("hide=")
-        )
+        rest = urlencode([(key, value) for key, value in pairs if key != "hide"])
         config, messages = PlaygroundConfig.from_query(rest)
         hide, more = _lenient_hide(hide)
         return cls(
@@ -138,10 +136,7 @@ class Playground(widgets.VBox):
 
     def _on_setting(self, name: str, value: object) -> None:
         try:
-            if name == "hidden":
-                self.set(hidden=value)
-            else:
-                self.set(**{name: value})
+            self.set(**{name: value})
         except Exception as error:  # a visitor sees a message, never a traceback
             self.say([f"{name}: {type(error).__name__}: {error}"], error=True)
 

@@ -137,10 +137,7 @@ class RunControls(widgets.VBox):
         self._advance(1)
 
     def _on_epoch(self) -> None:
-        trainer = self._runner.trainer
-        # Steps left in the current epoch (a whole epoch when at its start).
-        done = (trainer.examples_seen - trainer.epoch * trainer.n_train) // trainer.batch_size
-        self._advance(max(trainer.steps_per_epoch - done, 1))
+        self._advance(self._runner.trainer.steps_left_in_epoch)
 
     def _advance(self, steps: int) -> None:
         runner = self._runner

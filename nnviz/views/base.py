@@ -40,9 +40,7 @@ class View:
     def __call__(self, update: RunnerUpdate) -> None:
         """Subscriber entry point: keep `update`, redraw if due (always when training halts)."""
         with self._lock:
-            if update.step == 0 and update.state == "idle":
-                self.clear()
-            self.ingest(update)
+            self._keep(update)
             now = time.monotonic()
             # 0.75: the runner publishes every `interval` s from the start of a publish, and the
             # views before this one took part of that time; without slack a view keeping
@@ -59,15 +57,18 @@ class View:
     def update(self, update: RunnerUpdate) -> None:
         """Keep `update` and redraw at once."""
         with self._lock:
-            if update.step == 0 and update.state == "idle":
-                self.clear()
-            self.ingest(update)
+            self._keep(update)
             self._draw_now(time.monotonic())
 
     def redraw(self) -> None:
         """Redraw from what the view holds (after a control such as log-y changed)."""
         with self._lock:
             self._draw_now(time.monotonic())
+
+    def _keep(self, update: RunnerUpdate) -> None:
+        if update.step == 0 and update.state == "idle":  # after runner.reset(): start over
+            self.clear()
+        self.ingest(update)
 
     def _draw_now(self, now: float) -> None:
         self._last_draw = now
