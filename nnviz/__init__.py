@@ -20,14 +20,17 @@ from nnviz.losses import LOSSES, Loss
 from nnviz.model import MLP
 from nnviz.probes import LayerProbe
 from nnviz.records import (
+    Chart,
     DataRecord,
     Evaluation,
     FieldRecord,
     LayerRecord,
     ProbeRecord,
     RunnerUpdate,
+    Series,
     StepRecord,
     Summary,
+    Surface,
 )
 from nnviz.runner import Runner
 from nnviz.trainer import ENGINES, OPTIMIZERS, REGULARIZATIONS, Trainer
@@ -65,6 +68,7 @@ __all__ = [
     "Batch",
     "BoundedTable",
     "Callback",
+    "Chart",
     "DataRecord",
     "Dataset",
     "Evaluation",
@@ -82,8 +86,10 @@ __all__ = [
     "RunControls",
     "Runner",
     "RunnerUpdate",
+    "Series",
     "StepRecord",
     "Summary",
+    "Surface",
     "Trainer",
     "explain_neuron",
     "from_arrays",

@@ -155,3 +155,54 @@ class RunnerUpdate:
     field: FieldRecord | None = None  # from the first callback with a `snapshot` (a FieldProbe)
     epoch: int = 0
     examples_seen: int = 0
+
+
+# --- Lesson experiments: generic results the lessons' charts draw --------------------------------
+SERIES_MODES = ("lines", "markers", "lines+markers", "bars")
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One named curve: y against x (equal lengths), drawn as lines, markers or bars."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    mode: str = "lines"  # one of SERIES_MODES
+    dash: bool = False  # dashed line: a reference (e.g. full-batch) next to the measured curves
+
+    def __post_init__(self) -> None:
+        if self.mode not in SERIES_MODES:
+            raise ValueError(f"mode must be one of {', '.join(SERIES_MODES)}; got {self.mode!r}")
+        if np.shape(self.x) != np.shape(self.y) or np.ndim(self.x) != 1:
+            raise ValueError(
+                f"series {self.name!r}: x and y must be 1-D and of equal length; "
+                f"got shapes {np.shape(self.x)} and {np.shape(self.y)}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """One panel of curves: the series with the titles and scales of its axes."""
+
+    title: str
+    series: tuple[Series, ...]
+    x_title: str = ""
+    y_title: str = ""
+    x_log: bool = False
+    y_log: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """A function over a grid (e.g. the loss over two weights) with paths drawn on top of it."""
+
+    title: str
+    x: np.ndarray  # (nx,) grid coordinates along the horizontal axis
+    y: np.ndarray  # (ny,) along the vertical axis
+    z: np.ndarray  # (ny, nx) the value at (x[j], y[i]) is z[i, j]
+    x_title: str = ""
+    y_title: str = ""
+    z_title: str = ""
+    paths: tuple[Series, ...] = ()  # trajectories in (x, y) coordinates
+    log_z: bool = False  # contour levels on log(z): loss surfaces span decades

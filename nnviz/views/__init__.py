@@ -6,6 +6,7 @@ Every view is a `View`: subscribe it to a Runner (`runner.subscribe(view)`) or c
 
 from nnviz.views.base import View
 from nnviz.views.boundary import DecisionBoundaryView
+from nnviz.views.charts import chart_figure, surface_figure
 from nnviz.views.figure import Figure, make_figure
 from nnviz.views.layers import LayerStatsView
 from nnviz.views.loss import LossView
@@ -30,5 +31,7 @@ __all__ = [
     "NetworkView",
     "View",
     "WeightsView",
+    "chart_figure",
     "make_figure",
+    "surface_figure",
 ]
