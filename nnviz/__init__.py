@@ -8,51 +8,80 @@ nnviz.live) put both together. Nothing on the training side imports plotly or ip
 
 from __future__ import annotations
 
-from nnviz.activations import ACTIVATIONS, Activation, get_activation
-from nnviz.callbacks import HOOKS, Batch, Callback
-from nnviz.config import PlaygroundConfig
-from nnviz.datasets import DATASETS, FEATURES, Dataset, from_arrays, make_dataset
-from nnviz.engine import LayerValues
-from nnviz.explain import explain_neuron
-from nnviz.fields import FieldProbe
-from nnviz.history import BoundedTable, History
-from nnviz.losses import LOSSES, Loss
-from nnviz.model import MLP
-from nnviz.probes import LayerProbe
-from nnviz.records import (
-    Chart,
-    DataRecord,
-    Evaluation,
-    FieldRecord,
-    LayerRecord,
-    ProbeRecord,
-    RunnerUpdate,
-    Series,
-    StepRecord,
-    Summary,
-    Surface,
-)
-from nnviz.runner import Runner
-from nnviz.trainer import ENGINES, OPTIMIZERS, REGULARIZATIONS, Trainer
+import importlib
 
 __version__ = "0.1.0"
 
-# Loaded on first use, so that training-only code never imports plotly or ipywidgets.
-_DASHBOARD = {"Playground", "LiveRun", "RunControls", "live"}
+# Where each public name lives. Names load on first use (PEP 562), so `import nnviz` is cheap and
+# loads neither torch nor plotly: the Voila server imports nnviz.serving without either, and
+# training-only code never pulls in the dashboards.
+_LOCATIONS = {
+    "ACTIVATIONS": "nnviz.activations",
+    "Activation": "nnviz.activations",
+    "get_activation": "nnviz.activations",
+    "Batch": "nnviz.callbacks",
+    "Callback": "nnviz.callbacks",
+    "HOOKS": "nnviz.callbacks",
+    "PlaygroundConfig": "nnviz.config",
+    "DATASETS": "nnviz.datasets",
+    "Dataset": "nnviz.datasets",
+    "FEATURES": "nnviz.datasets",
+    "from_arrays": "nnviz.datasets",
+    "make_dataset": "nnviz.datasets",
+    "LayerValues": "nnviz.engine",
+    "explain_forward": "nnviz.explain",
+    "explain_neuron": "nnviz.explain",
+    "activation_curves": "nnviz.forward",
+    "check_forward": "nnviz.forward",
+    "forward_pass": "nnviz.forward",
+    "FieldProbe": "nnviz.fields",
+    "BoundedTable": "nnviz.history",
+    "History": "nnviz.history",
+    "LOSSES": "nnviz.losses",
+    "Loss": "nnviz.losses",
+    "MLP": "nnviz.model",
+    "LayerProbe": "nnviz.probes",
+    "Chart": "nnviz.records",
+    "DataRecord": "nnviz.records",
+    "Evaluation": "nnviz.records",
+    "FieldRecord": "nnviz.records",
+    "LayerRecord": "nnviz.records",
+    "ProbeRecord": "nnviz.records",
+    "RunnerUpdate": "nnviz.records",
+    "Series": "nnviz.records",
+    "StepRecord": "nnviz.records",
+    "Summary": "nnviz.records",
+    "Surface": "nnviz.records",
+    "Runner": "nnviz.runner",
+    "ENGINES": "nnviz.trainer",
+    "OPTIMIZERS": "nnviz.trainer",
+    "REGULARIZATIONS": "nnviz.trainer",
+    "Trainer": "nnviz.trainer",
+    "ForwardExplorer": "nnviz.dashboard",
+    "Playground": "nnviz.dashboard",
+    "LiveRun": "nnviz.dashboard",
+    "RunControls": "nnviz.dashboard",
+    "live": "nnviz.dashboard",
+}
 
 
 def __getattr__(name: str) -> object:
-    """nnviz.Playground, nnviz.live, ...: import the dashboards when first asked for."""
-    if name in _DASHBOARD:
-        import nnviz.dashboard
-
-        return getattr(nnviz.dashboard, name)
-    if name == "views":
-        import nnviz.views
-
-        return nnviz.views
+    """nnviz.Trainer, nnviz.Playground, ...: import the defining module when first asked."""
+    if name in _LOCATIONS:
+        value = getattr(importlib.import_module(_LOCATIONS[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"nnviz.{name}")
     raise AttributeError(f"module 'nnviz' has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    """The public names, for tab completion."""
+    return sorted([*__all__, *_SUBPACKAGES, "__version__"])
+
+
+_SUBPACKAGES = ("views", "dashboard")
 
 __all__ = [
     "ACTIVATIONS",
@@ -74,6 +103,7 @@ __all__ = [
     "Evaluation",
     "FieldProbe",
     "FieldRecord",
+    "ForwardExplorer",
     "History",
     "LayerProbe",
     "LayerRecord",
@@ -91,7 +121,11 @@ __all__ = [
     "Summary",
     "Surface",
     "Trainer",
+    "activation_curves",
+    "check_forward",
+    "explain_forward",
     "explain_neuron",
+    "forward_pass",
     "from_arrays",
     "get_activation",
     "live",

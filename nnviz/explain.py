@@ -108,6 +108,28 @@ def explain_neuron(
     batch = this.a.shape[0]
     x = check_int("example", example, minimum=-batch, maximum=batch - 1) % batch
     sections = _sections(_Writer(format != "text"), record, l, j, x)
+    return _render(sections, format)
+
+
+def explain_forward(record: object, example: int = 0, format: str = "text") -> str:
+    """Every neuron's forward equation, layer by layer, for one example of a record."""
+    format = check_choice("format", format, FORMATS)
+    record = _resolve(record)
+    batch = record.layers[0].a.shape[0]
+    x = check_int("example", example, minimum=-batch, maximum=batch - 1) % batch
+    w = _Writer(format != "text")
+    inputs = record.layers[0].a_prev[x]
+    given = ", ".join(f"{w.sym('a', i, 0)} = {w.num(v)}" for i, v in enumerate(inputs, 1))
+    sections = [("Input layer l = 0: the example's features", [given])]
+    for l, this in enumerate(record.layers, start=1):
+        role = "output" if l == len(record.layers) else "hidden"
+        lines = [line for j in range(1, this.a.shape[1] + 1) for line in _forward(w, this, l, j, x)]
+        sections.append((f"Layer l = {l} ({role}, {this.activation})", lines))
+    return _render(sections, format)
+
+
+def _render(sections: list[tuple[str, list[str]]], format: str) -> str:
+    """Headed groups of equations as plain text, one LaTeX array, or markdown with $$ lines."""
     if format == "text":
         return "\n".join(
             f"{head}\n" + "\n".join(f"  {line}" for line in lines) for head, lines in sections
@@ -144,32 +166,7 @@ def _sections(w: _Writer, record: ProbeRecord, l: int, j: int, x: int) -> list:
     gap = r",\quad " if w.latex else ",  "
     summary = gap.join(f"{s} = {w.num(v)}" for s, v in ((sym_a, a), (sym_z, z), (sym_d, delta)))
 
-    # Forward: the weighted sum written term by term, then the activation.
-    weights, bias = this.weight[j - 1].astype(np.float64), float(this.bias[j - 1])
-    products = weights * a_prev
-    if n_in <= MAX_TERMS:
-        symbolic = " + ".join(
-            f"{w.sym('w', _pair(i, j), l)} {w.sym('a', i, l - 1)}" for i in range(1, n_in + 1)
-        )
-    else:
-        symbolic = f"{w.sum('i', n_in)} {w.sym('w', 'i' + str(j), l)} {w.sym('a', 'i', l - 1)}"
-    numeric = w.terms([w.product(v, u) for v, u in zip(weights, a_prev, strict=True)], products)
-    z_sum = float(products.sum() + bias)
-    forward = [
-        f"{sym_z} = {symbolic} + {w.sym('b', j, l)} = {numeric} + {w.num(bias, True)}"
-        f" = {w.num(z_sum)}"
-    ]
-    if not _close(z_sum, z, np.abs(products).sum() + abs(bias)):
-        forward.append(note(f"(the probe recorded z = {z:.4g})"))
-    function = rf"\text{{{name}}}" if w.latex else name
-    if name == "softmax":
-        forward.append(
-            f"{sym_a} = e^{{{sym_z}}} / {w.sum('k', this.a.shape[1])} e^{{z_k}} = {w.num(a)}"
-        )
-    elif name in ("identity", "linear"):
-        forward.append(f"{sym_a} = {sym_z} = {w.num(a)}")
-    else:
-        forward.append(f"{sym_a} = {function}({sym_z}) = {function}({w.num(z)}) = {w.num(a)}")
+    forward = _forward(w, this, l, j, x)
 
     # Backward: delta from the next layer's deltas, or the loss's form on the output layer.
     d_a = w.partial("C", sym_a)
@@ -257,3 +254,38 @@ def _sections(w: _Writer, record: ProbeRecord, l: int, j: int, x: int) -> list:
             batch_sum,
         ),
     ]
+
+
+def _forward(w: _Writer, this: LayerRecord, l: int, j: int, x: int) -> list[str]:
+    """z_j^l as the weighted sum written term by term, then a_j^l = sigma(z_j^l)."""
+    a_prev = this.a_prev[x].astype(np.float64)
+    z, a = float(this.z[x, j - 1]), float(this.a[x, j - 1])
+    name, n_in = this.activation, len(a_prev)
+    sym_z, sym_a = w.sym("z", j, l), w.sym("a", j, l)
+    note = (lambda text: rf"\text{{{text}}}") if w.latex else (lambda text: text)
+    weights, bias = this.weight[j - 1].astype(np.float64), float(this.bias[j - 1])
+    products = weights * a_prev
+    if n_in <= MAX_TERMS:
+        symbolic = " + ".join(
+            f"{w.sym('w', _pair(i, j), l)} {w.sym('a', i, l - 1)}" for i in range(1, n_in + 1)
+        )
+    else:
+        symbolic = f"{w.sum('i', n_in)} {w.sym('w', 'i' + str(j), l)} {w.sym('a', 'i', l - 1)}"
+    numeric = w.terms([w.product(v, u) for v, u in zip(weights, a_prev, strict=True)], products)
+    z_sum = float(products.sum() + bias)
+    forward = [
+        f"{sym_z} = {symbolic} + {w.sym('b', j, l)} = {numeric} + {w.num(bias, True)}"
+        f" = {w.num(z_sum)}"
+    ]
+    if not _close(z_sum, z, np.abs(products).sum() + abs(bias)):
+        forward.append(note(f"(the probe recorded z = {z:.4g})"))
+    function = rf"\text{{{name}}}" if w.latex else name
+    if name == "softmax":
+        forward.append(
+            f"{sym_a} = e^{{{sym_z}}} / {w.sum('k', this.a.shape[1])} e^{{z_k}} = {w.num(a)}"
+        )
+    elif name in ("identity", "linear"):
+        forward.append(f"{sym_a} = {sym_z} = {w.num(a)}")
+    else:
+        forward.append(f"{sym_a} = {function}({sym_z}) = {function}({w.num(z)}) = {w.num(a)}")
+    return forward
