@@ -7,10 +7,12 @@ BIN    := $(VENV)/bin
 # The exact pin matters: it is a CPU build on local disk; any other spec pulls a multi-GB CUDA build.
 TORCH  := torch==2.13.0
 PORT   ?= 8866
+# localhost serves this machine only; HOST=0.0.0.0 serves a class on the local network.
+HOST   ?= localhost
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: venv test lint format dashboard lab bench clean
+.PHONY: venv test lint format dashboard lab bench notebooks clean
 
 venv: $(VENV)/.installed
 
@@ -21,25 +23,31 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
+LINTED := nnviz tests benchmarks tools notebooks
+
 lint: venv
-	$(BIN)/ruff format --check nnviz tests benchmarks
-	$(BIN)/ruff check nnviz tests benchmarks
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check $(LINTED)
 
 format: venv
-	$(BIN)/ruff format nnviz tests benchmarks
-	$(BIN)/ruff check --fix nnviz tests benchmarks
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 test: lint
 	$(BIN)/python -m pytest
 
 # Serves every notebook in notebooks/ as a dashboard: http://localhost:$(PORT)/voila/tree
+# with the serving config in voila.json (lab template, sources stripped, tracebacks hidden,
+# one preheated kernel per lesson, kernels of closed pages culled after 10 idle minutes).
 dashboard: venv
-	mkdir -p notebooks
-	$(BIN)/voila notebooks/ --port=$(PORT) --no-browser
+	$(BIN)/voila notebooks/ --port=$(PORT) --Voila.ip=$(HOST) --no-browser
 
 lab: venv
-	mkdir -p notebooks
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
+
+# Re-runs the lessons and stores their golden outputs (the numbers nbval checks in make test).
+notebooks: venv
+	$(BIN)/python tools/refresh_notebooks.py
 
 bench: venv
 	$(BIN)/python benchmarks/overhead.py

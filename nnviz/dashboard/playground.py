@@ -96,7 +96,7 @@ class Playground(widgets.VBox):
     def from_query(cls, query: str | None = None, **options: object) -> Playground:
         """A Playground from a URL query string; None reads Voila's QUERY_STRING."""
         if query is None:
-            query = os.environ.get("QUERY_STRING", "")
+            query = voila_query_string()
         query = query if isinstance(query, str) else ""
         pairs = parse_qsl(query.partition("?")[2] if "?" in query else query)
         hide = [p for key, value in pairs if key == "hide" for p in value.split(",") if p]
@@ -223,6 +223,20 @@ class Playground(widgets.VBox):
         if "share" not in hidden:
             below.append(self.share)
         return [run, top, widgets.HBox([data, widgets.VBox(middle), widgets.VBox(right)]), *below]
+
+
+def voila_query_string() -> str:
+    """The page's query string in Voila ("" elsewhere); a preheated kernel waits for its page.
+
+    A preheated kernel runs the notebook before anyone asks for it, when there is no query yet:
+    Voila's wait_for_request blocks until the page request arrives and fills QUERY_STRING. Outside
+    a preheated kernel (plain Voila, JupyterLab, nbval) it returns at once.
+    """
+    if os.environ.get("VOILA_PREHEAT") == "True":
+        from voila.utils import wait_for_request
+
+        wait_for_request()
+    return os.environ.get("QUERY_STRING", "")
 
 
 def _check_hide(hide: Iterable[str]) -> tuple[str, ...]:

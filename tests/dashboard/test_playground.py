@@ -3,6 +3,7 @@ query string round trip (bad values included), the hide list, divergence, nnviz.
 
 from __future__ import annotations
 
+import os
 import time
 from urllib.parse import parse_qsl
 
@@ -228,3 +229,21 @@ def test_live_attaches_views_and_probes():
         run.close()
     with pytest.raises(ValueError, match="views must hold View instances or names"):
         nnviz.live(trainer, views=["histogram"])
+
+
+def test_a_preheated_voila_kernel_waits_for_the_page_before_reading_its_query(monkeypatch):
+    import voila.utils
+
+    from nnviz.dashboard.playground import voila_query_string
+
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    # Voila fills QUERY_STRING when the page request reaches the preheated kernel.
+    monkeypatch.setattr(
+        voila.utils, "wait_for_request", lambda: os.environ.update(QUERY_STRING="lr=0.3")
+    )
+    assert voila_query_string() == "lr=0.3"
+    assert nnviz.Playground.from_query().config.lr == 0.3
+    monkeypatch.setenv("VOILA_PREHEAT", "False")  # plain Voila, JupyterLab: no wait
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda: pytest.fail("waited"))
+    assert voila_query_string() == "lr=0.3"

@@ -1,0 +1,110 @@
+"""The class-serving config (voila.json) as Voila reads it, and the culler that spares pools."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+from nnviz.serving import ClassroomKernelManager, pooled_kernel_ids
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def voila_config():
+    """VoilaConfiguration and the kernel manager's config, loaded by Voila from the repo root."""
+    from voila.app import Voila
+    from voila.configuration import VoilaConfiguration
+
+    app = Voila()
+    app.load_config_file("voila", path=[str(ROOT)])
+    return VoilaConfiguration(parent=app), app.config
+
+
+def test_voila_serves_the_lab_template_without_sources_or_tracebacks(voila_config):
+    voila, _ = voila_config
+    assert voila.template == "lab"
+    assert voila.strip_sources is True
+    assert voila.show_tracebacks is False
+
+
+def test_voila_preheats_a_kernel_per_lesson_and_culls_with_the_classroom_manager(voila_config):
+    voila, config = voila_config
+    assert voila.preheat_kernel is True and voila.default_pool_size >= 1
+    assert voila.multi_kernel_manager_class is ClassroomKernelManager
+    culling = config.MappingKernelManager
+    assert 0 < culling.cull_interval <= culling.cull_idle_timeout <= 3600
+    assert culling.cull_connected is False  # an open page is never culled, a closed one is
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "01_playground.ipynb",
+        "../nnviz/trainer.py",
+        "environment.yml",
+        "../pyproject.toml",
+        "voila.json",
+        ".ipynb_checkpoints/x.png",
+        "secrets.env",
+    ],
+)
+def test_voila_refuses_source_and_config_files(voila_config, path):
+    voila, _ = voila_config
+    allowed = any(re.fullmatch(rule, path) for rule in voila.file_allowlist)
+    denied = any(re.fullmatch(rule, path) for rule in voila.file_denylist)
+    assert denied or not allowed
+
+
+@pytest.mark.parametrize("path", ["img/network.png", "figure.svg"])
+def test_voila_serves_images(voila_config, path):
+    voila, _ = voila_config
+    assert any(re.fullmatch(rule, path) for rule in voila.file_allowlist)
+    assert not any(re.fullmatch(rule, path) for rule in voila.file_denylist)
+
+
+def _pool(*kernel_ids: str | None) -> list:
+    """Futures as Voila's pools hold them: done with a result, or still starting."""
+    loop = asyncio.new_event_loop()
+    futures = []
+    for kernel_id in kernel_ids:
+        future = loop.create_future()
+        if kernel_id is not None:
+            future.set_result({"kernel_id": kernel_id})
+        futures.append(future)
+    loop.close()
+    return futures
+
+
+def test_pooled_kernel_ids_lists_started_kernels_of_every_pool():
+    pools = {"01_playground.ipynb": _pool("a", None), "02_forward.ipynb": _pool("b")}
+    assert pooled_kernel_ids(SimpleNamespace(_pools=pools)) == {"a", "b"}
+    assert pooled_kernel_ids(object()) == set()  # without preheating there are no pools
+
+
+def test_the_culler_spares_pooled_kernels_and_culls_the_rest(monkeypatch):
+    asked = []
+
+    async def stock_culler(self, kernel_id):
+        asked.append(kernel_id)
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "cull_kernel_if_idle", stock_culler)
+    manager = ClassroomKernelManager()
+    manager._pools = {"01_playground.ipynb": _pool("pooled")}
+    for kernel_id in ("pooled", "closed-page"):
+        asyncio.run(manager.cull_kernel_if_idle(kernel_id))
+    assert asked == ["closed-page"]
+
+
+def test_the_server_side_imports_neither_torch_nor_plotly():
+    code = "import sys, nnviz.serving; print(sorted({'torch', 'plotly'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
