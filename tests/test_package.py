@@ -30,3 +30,10 @@ def test_import_nnviz_loads_neither_torch_nor_plotly_until_asked():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == ["[]", "['torch']"]
+
+
+def test_views_never_import_torch():
+    code = "import sys, nnviz.views; print('torch' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

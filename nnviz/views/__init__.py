@@ -8,6 +8,7 @@ from nnviz.views.base import View
 from nnviz.views.boundary import DecisionBoundaryView
 from nnviz.views.charts import chart_figure, surface_figure
 from nnviz.views.figure import Figure, make_figure
+from nnviz.views.gradient_views import agreement_table, backprop_table
 from nnviz.views.layers import LayerStatsView
 from nnviz.views.loss import LossView
 from nnviz.views.network import NetworkView
@@ -31,6 +32,8 @@ __all__ = [
     "NetworkView",
     "View",
     "WeightsView",
+    "agreement_table",
+    "backprop_table",
     "chart_figure",
     "make_figure",
     "surface_figure",
