@@ -136,7 +136,10 @@ class Trainer:
         """Start over: counters, history, optimizer state, shuffling; new initial weights too."""
         if reinitialize and hasattr(self.model, "reset_parameters"):
             self.model.reset_parameters()
-        self.optimizer = self._make_optimizer()
+        # Plain SGD updates the parameters itself (see _update): its torch.optim object is made
+        # only if someone asks for it, because constructing one imports torch's compiler stack,
+        # ~1.5 s added to the start of every lesson and dashboard.
+        self._optimizer = None if self._plain_sgd else self._make_optimizer()
         self.step_count = 0
         self.epoch = 0
         self.examples_seen = 0
@@ -181,11 +184,19 @@ class Trainer:
         momentum = self.momentum if self.optimizer_name == "momentum" else 0.0
         return torch.optim.SGD(self._parameters, lr=self.lr, momentum=momentum)
 
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The torch.optim optimizer (for plain SGD made on first use; its steps are nnviz's)."""
+        if self._optimizer is None:
+            self._optimizer = self._make_optimizer()
+        return self._optimizer
+
     def set_lr(self, lr: float) -> None:
         """Change the learning rate eta from the next update on (optimizer state is kept)."""
         self.lr = check_number("lr", lr, minimum=0.0, strict_minimum=True)
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.lr
+        if self._optimizer is not None:
+            for group in self._optimizer.param_groups:
+                group["lr"] = self.lr
 
     @property
     def steps_per_epoch(self) -> int:
@@ -381,9 +392,9 @@ class Trainer:
             self.optimizer.step()  # torch.optim, on the gradients in .grad (either engine)
             return
         # The seed's update w <- w - eta dC/dw, without torch.optim's per-call bookkeeping.
-        # eta is read from the optimizer, so changing its learning rate works the same for
-        # every optimizer.
-        eta = self.optimizer.param_groups[0]["lr"]
+        # eta is read from the optimizer when one was made, so that a learning rate changed
+        # through optimizer.param_groups (e.g. by a torch scheduler) applies here too.
+        eta = self.lr if self._optimizer is None else self._optimizer.param_groups[0]["lr"]
         if engine is not None:
             engine.sgd(eta)
         else:

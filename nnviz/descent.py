@@ -1,0 +1,353 @@
+"""Lesson 04's experiments: full-batch gradient descent, SGD and mini-batches side by side.
+
+    compare_batch_sizes(data, ...)   the same network and data, one Trainer per batch size
+    loss_surface(data, ...)          a two-weight model: its loss surface and each method's path
+    gradient_noise(model, data, ...) how well a mini-batch gradient points along the full one
+    first_layer_gradient(model, x, y) dC/dw_ij = delta_j x_i, and the seed's extra factor x
+
+Everything returns records of plain numbers (nnviz.records Chart/Surface or the small frozen
+records below); nothing here imports plotly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.func import functional_call, grad, vmap
+
+from nnviz._checks import check_choice, check_int, check_number
+from nnviz.losses import Loss, get_loss, numpy_targets
+from nnviz.model import MLP
+from nnviz.records import Chart, Series, Surface
+from nnviz.trainer import Trainer
+
+AXES = {"updates": "updates", "examples": "examples seen", "seconds": "seconds of training"}
+
+
+def variant_name(batch_size: int | None) -> str:
+    """The label of one batch size: full batch (GD), SGD (batch 1) or mini-batch (b)."""
+    if batch_size is None:
+        return "full batch (GD)"
+    return "SGD (batch 1)" if batch_size == 1 else f"mini-batch ({batch_size})"
+
+
+@dataclass(frozen=True, slots=True)
+class DescentCurve:
+    """One batch size's run: C on the whole training set, measured now and then."""
+
+    name: str
+    batch_size: int  # n_train for full-batch GD
+    updates: np.ndarray  # updates done at each measurement; the first is 0, the start
+    examples: np.ndarray  # examples seen at each measurement
+    seconds: np.ndarray  # training time so far (measuring excluded): timing, varies per run
+    loss: np.ndarray  # data loss C over the whole training set
+    initial_parameters: np.ndarray  # every parameter before the first update, flat
+
+
+@dataclass(frozen=True, slots=True)
+class BatchComparison:
+    """compare_batch_sizes's result: one DescentCurve per batch size, same start and data."""
+
+    curves: tuple[DescentCurve, ...]
+    lr: float
+    epochs: int
+
+    def chart(self, axis: str = "updates") -> Chart:
+        """C on the training set against "updates" (log axis), "examples" or "seconds"."""
+        key = check_choice("axis", axis, AXES)
+        series = tuple(
+            Series(c.name, getattr(c, key)[key == "updates" :], c.loss[key == "updates" :])
+            for c in self.curves
+        )
+        title = f"loss against {AXES[key]}" + (" (log axis)" if key == "updates" else "")
+        return Chart(title, series, AXES[key], "C on the training set", x_log=key == "updates")
+
+    @property
+    def charts(self) -> tuple[Chart, Chart, Chart]:
+        """The three panels: loss against updates, examples seen and seconds."""
+        return self.chart("updates"), self.chart("examples"), self.chart("seconds")
+
+    def summary(self) -> str:
+        """Updates, examples and final C per batch size, as text (timing left out)."""
+        return "\n".join(
+            f"{c.name:<17} updates {int(c.updates[-1]):>5}  examples {int(c.examples[-1]):>5}"
+            f"  C start {c.loss[0]:.4f}  C end {c.loss[-1]:.4f}"
+            for c in self.curves
+        )
+
+
+def _check_batch_sizes(batch_sizes: Sequence[int | None], n_train: int) -> tuple[int | None, ...]:
+    if isinstance(batch_sizes, str) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
+        raise TypeError(
+            f"batch_sizes must be a non-empty list such as (None, 1, 10); got {batch_sizes!r}"
+        )
+    return tuple(
+        None if b is None else check_int("batch_sizes", b, 1, n_train) for b in batch_sizes
+    )
+
+
+def _flat(model: nn.Module) -> np.ndarray:
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy().copy()
+
+
+def compare_batch_sizes(
+    data,
+    hidden: Sequence[int] = (4,),
+    batch_sizes: Sequence[int | None] = (None, 1, 10),
+    lr: float = 0.1,
+    epochs: int = 20,
+    seed: int = 0,
+    activation: str = "tanh",
+    points: int = 80,
+) -> BatchComparison:
+    """Train MLP(seed) once per batch size (None: full batch) for `epochs` with the same lr."""
+    sizes = [data.n_features, *(check_int("hidden", h, minimum=1) for h in hidden), data.n_outputs]
+    batch_sizes = _check_batch_sizes(batch_sizes, int(data.X_train.shape[0]))
+    lr, epochs = check_number("lr", lr, 0.0, strict_minimum=True), check_int("epochs", epochs, 1)
+    points = check_int("points", points, minimum=2)
+    curves = []
+    for batch_size in batch_sizes:
+        # One seed for the initial weights and the shuffling, so only the batch size differs.
+        trainer = Trainer(
+            MLP(sizes, activation, seed=seed),
+            data,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            divergence_factor=None,
+        )
+        start = _flat(trainer.model)
+        total = epochs * trainer.steps_per_epoch
+        # Half the measurements evenly spread, half geometric: both the x axes look even.
+        marks = np.concatenate([np.geomspace(1, total, points // 2), np.linspace(1, total, points)])
+        marks = set(np.unique(np.round(marks).astype(int)).tolist())
+        rows = [(0, 0, 0.0, trainer.evaluate().train_loss)]
+        for step in range(1, total + 1):
+            if trainer.step() is None:
+                break  # diverged: the curve ends here
+            if step in marks:
+                row = (step, trainer.examples_seen, trainer.elapsed, trainer.evaluate().train_loss)
+                rows.append(row)
+        columns = [np.array(column) for column in zip(*rows, strict=True)]
+        curves.append(DescentCurve(variant_name(batch_size), trainer.batch_size, *columns, start))
+    return BatchComparison(tuple(curves), float(lr), epochs)
+
+
+# --------------------------------------------------------------------------- two weights
+@dataclass(frozen=True, slots=True)
+class LossSurface:
+    """loss_surface's result: the Surface to draw, and C and examples seen along every path."""
+
+    surface: Surface
+    path_losses: tuple[np.ndarray, ...]  # C on the training set at each point of paths[k]
+    examples: tuple[int, ...]  # examples each path's updates used, in total
+
+    def summary(self) -> str:
+        """Updates, examples, end point and C of every path, as text."""
+        return "\n".join(
+            f"{p.name:<17} updates {len(p.x) - 1:>3}  examples {seen:>5}  "
+            f"end w = ({p.x[-1]:+.3f}, {p.y[-1]:+.3f})  C {losses[0]:.4f} -> {losses[-1]:.4f}"
+            for p, losses, seen in zip(
+                self.surface.paths, self.path_losses, self.examples, strict=True
+            )
+        )
+
+
+def two_weight_cost(data) -> tuple[np.ndarray, np.ndarray, Loss]:
+    """Inputs X (n, 2), targets y (n, 1) and the cost of a model z = w_1 x_1 + w_2 x_2."""
+    if data.n_features != 2 or data.n_outputs != 1:
+        raise ValueError(
+            f"data must have 2 features and 1 output for a two-weight model; "
+            f"{data.name!r} has {data.n_features} and {data.n_outputs}"
+        )
+    loss = get_loss(None, data.task, 1)  # logistic regression on classes, linear on values
+    targets = numpy_targets(loss.prepare_targets(data.y_train, 1), 1).astype(np.float64)
+    return data.X_train.numpy().astype(np.float64), targets, loss
+
+
+def loss_surface(
+    data,
+    start: tuple[float, float] = (-3.0, 2.0),
+    batch_sizes: Sequence[int | None] = (None, 1, 10),
+    lr: float = 0.1,
+    updates: int = 40,
+    seed: int = 0,
+    resolution: int = 41,
+) -> LossSurface:
+    """C(w_1, w_2) of the model z = w_1 x_1 + w_2 x_2 (no bias), and `updates` steps of each
+    batch size from `start` with the same lr: the paths drawn on the surface."""
+    inputs, targets, loss = two_weight_cost(data)
+    n = len(inputs)
+    batch_sizes = _check_batch_sizes(batch_sizes, n)
+    lr = check_number("lr", lr, 0.0, strict_minimum=True)
+    updates = check_int("updates", updates, minimum=1)
+    resolution = check_int("resolution", resolution, minimum=3)
+    if isinstance(start, str) or not isinstance(start, Sequence) or len(start) != 2:
+        raise ValueError(f"start must be two numbers (w_1, w_2); got {start!r}")
+    first = np.array([check_number(f"start[{i}]", value) for i, value in enumerate(start)])
+
+    def cost(weights: np.ndarray) -> float:
+        return loss.numpy_cost(inputs @ weights[:, None], targets)[0]
+
+    paths, path_losses, examples = [], [], []
+    for batch_size in batch_sizes:
+        size = n if batch_size is None else batch_size
+        shuffle = np.random.default_rng(seed)  # every path draws the same order of examples
+        points, position, seen = [first], n, 0
+        for _ in range(updates):
+            if position >= n:  # a new epoch: reshuffle
+                order, position = shuffle.permutation(n), 0
+            batch = order[position : position + size]
+            position, seen = position + size, seen + len(batch)
+            _, delta = loss.numpy_cost(inputs[batch] @ points[-1][:, None], targets[batch])
+            points.append(points[-1] - lr * (inputs[batch].T @ delta)[:, 0])  # dC/dw_i: delta x_i
+        path = np.array(points)
+        mode = "lines+markers" if len(path) <= 60 else "lines"
+        paths.append(Series(variant_name(batch_size), path[:, 0], path[:, 1], mode))
+        path_losses.append(np.array([cost(point) for point in path]))
+        examples.append(seen)
+    every = np.concatenate([(series.x, series.y) for series in paths], axis=1)
+    low, high = min(every.min(), -1.0), max(every.max(), 1.0)
+    margin = 0.15 * (high - low)
+    grid = np.linspace(low - margin, high + margin, resolution)
+    z = np.array([[cost(np.array([w1, w2])) for w1 in grid] for w2 in grid])
+    title = f"C(w_1, w_2): {updates} updates from the same start, eta = {lr:g}"
+    surface = Surface(title, grid, grid, z, "w_1", "w_2", "C", tuple(paths), log_z=True)
+    return LossSurface(surface, tuple(path_losses), tuple(examples))
+
+
+# --------------------------------------------------------------------------- gradient noise
+@dataclass(frozen=True, slots=True)
+class GradientNoise:
+    """Cosine between sampled mini-batch gradients and the full-batch gradient, per batch size."""
+
+    label: str
+    batch_sizes: np.ndarray  # (k,) ints; n_train stands for the full batch
+    mean: np.ndarray  # (k,) mean cosine over the samples
+    std: np.ndarray  # (k,) its spread
+    samples: int
+
+    def series(self) -> tuple[Series, ...]:
+        """The mean (markers and lines) and mean +- one std (dashed) against batch size."""
+        name = f"{self.label} " if self.label else ""
+        band = f"{name}mean ± 1 std"
+        return (
+            Series(f"{name}mean cosine", self.batch_sizes, self.mean, "lines+markers"),
+            Series(band, self.batch_sizes, self.mean + self.std, dash=True),
+            Series(band, self.batch_sizes, self.mean - self.std, dash=True),
+        )
+
+    def chart(self) -> Chart:
+        """This record alone as a Chart (noise_chart puts several in one)."""
+        return noise_chart(self)
+
+    def summary(self) -> str:
+        """One line per batch size: mean and std of the cosine."""
+        return "\n".join(
+            f"batch {int(b):>4}: cos = {m:.3f} ± {s:.3f}"
+            for b, m, s in zip(self.batch_sizes, self.mean, self.std, strict=True)
+        )
+
+
+def noise_chart(*records: GradientNoise) -> Chart:
+    """Several GradientNoise records (e.g. at the start and after training) in one panel."""
+    series = tuple(s for record in records for s in record.series())
+    return Chart(
+        "cosine(mini-batch gradient, full-batch gradient)",
+        series,
+        "batch size",
+        "cosine",
+        x_log=True,
+    )
+
+
+def per_example_gradients(model: MLP, data) -> np.ndarray:
+    """dC_x/dtheta for every training example x, (n_train, n_parameters) in float64."""
+    loss = get_loss(None, data.task, model.n_outputs)
+    inputs = data.X_train.to(torch.float32)
+    targets = loss.prepare_targets(data.y_train, model.n_outputs)
+    parameters = {name: p.detach() for name, p in model.named_parameters()}
+
+    def cost(values: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return loss.function(functional_call(model, values, (x[None],)), y[None])
+
+    gradients = vmap(grad(cost), in_dims=(None, 0, 0))(parameters, inputs, targets)
+    flat = [gradients[name].reshape(len(inputs), -1) for name in parameters]
+    return torch.cat(flat, dim=1).double().numpy()
+
+
+def gradient_noise(
+    model: MLP,
+    data,
+    batch_sizes: Sequence[int | None] = (1, 2, 5, 10, 20, 50, None),
+    samples: int = 200,
+    seed: int = 0,
+    label: str = "",
+) -> GradientNoise:
+    """Cosines of `samples` random batches per size (distinct examples within a batch) to the
+    full-batch gradient of `model` on the training set."""
+    n = int(data.X_train.shape[0])
+    sizes = [n if b is None else b for b in _check_batch_sizes(batch_sizes, n)]
+    samples = check_int("samples", samples, minimum=2)
+    gradients = per_example_gradients(model, data)
+    # C is a mean over the batch, so a batch's gradient is the mean of its examples' gradients.
+    full = gradients.mean(axis=0)
+    rng = np.random.default_rng(seed)
+    means, stds = [], []
+    for size in sizes:
+        batches = rng.permuted(np.tile(np.arange(n), (samples, 1)), axis=1)[:, :size]
+        batch_gradients = gradients[batches].mean(axis=1)
+        norms = np.linalg.norm(batch_gradients, axis=1) * np.linalg.norm(full)
+        cosines = batch_gradients @ full / np.maximum(norms, np.finfo(float).tiny)
+        means.append(cosines.mean())
+        stds.append(cosines.std())
+    return GradientNoise(label, np.array(sizes), np.array(means), np.array(stds), samples)
+
+
+# --------------------------------------------------------------------------- the seed's update
+@dataclass(frozen=True, slots=True)
+class FirstLayerGradient:
+    """One example through the first layer: w_ij = [j, i] as in LayerRecord, (n_out, n_in)."""
+
+    x: np.ndarray  # (n_in,) the example
+    delta: np.ndarray  # (n_out,) delta_j^1 = dC/dz_j^1, by autograd
+    gradient: np.ndarray  # dC/dw_ij^1 by autograd
+    delta_x: np.ndarray  # delta_j x_i
+    delta_x_x: np.ndarray  # delta_j x_i x_i: the seed's "dC/dw x" for the first layer
+
+    def table(self, digits: int = 4) -> str:
+        """One row per weight w_ij: the three quantities side by side."""
+        rows = [f"{'i':>2} {'j':>2} {'dC/dw_ij':>12} {'delta_j*x_i':>12} {'delta_j*x_i*x_i':>16}"]
+        for j, i in np.ndindex(self.gradient.shape):
+            values = (self.gradient[j, i], self.delta_x[j, i], self.delta_x_x[j, i])
+            rows.append(f"{i + 1:>2} {j + 1:>2} " + " ".join(f"{v:>12.{digits}f}" for v in values))
+        return "\n".join(rows)
+
+
+def first_layer_gradient(model: MLP, x, y) -> FirstLayerGradient:
+    """dC/dw^1 on the one example (x, y) by autograd, with delta_j x_i and delta_j x_i x_i."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an nnviz.MLP; got {type(model).__name__}")
+    inputs = torch.as_tensor(x, dtype=torch.float32).reshape(1, -1)
+    if inputs.shape[1] != model.n_inputs:
+        raise ValueError(f"x must have {model.n_inputs} values; got {inputs.shape[1]}")
+    target = torch.as_tensor(y).reshape(1)
+    task = "classification" if not target.is_floating_point() else "regression"
+    loss = get_loss(None, task, model.n_outputs)
+    captured: list[torch.Tensor] = []
+    # z^1 as the forward pass makes it, so autograd can also give dC/dz^1 = delta^1.
+    handle = model.layers[0].register_forward_hook(lambda module, args, z: captured.append(z))
+    try:
+        targets = loss.prepare_targets(target, model.n_outputs)
+        cost = loss.function(model(inputs), targets)
+    finally:
+        handle.remove()
+    # autograd.grad leaves the parameters' .grad alone: asking changes nothing in the model.
+    gradient, delta = torch.autograd.grad(cost, [model.layers[0].weight, captured[0]])
+    delta, point = delta[0].double().numpy(), inputs[0].double().numpy()
+    delta_x = np.outer(delta, point)
+    return FirstLayerGradient(point, delta, gradient.double().numpy(), delta_x, delta_x * point)
