@@ -88,52 +88,83 @@ def chart_figure(
     return _finish(figure, height or 60 + 280 * rows, title, legend=len(colours) > 1)
 
 
-def surface_figure(surface: Surface, height: int = 420, title: str = "") -> Figure:
-    """Contours of a Surface with its paths drawn on top, each path ending in a marker."""
-    if not isinstance(surface, Surface):
-        raise TypeError(f"surface must be a Surface record; got {type(surface).__name__}")
+def surface_figure(
+    *surfaces: Surface, columns: int | None = None, height: int | None = None, title: str = ""
+) -> Figure:
+    """Contours of each Surface in a panel of its own, its paths drawn on top.
+
+    A path drawn as a line ends in an x (where the optimiser stopped); paths of markers (e.g. the
+    training points) are drawn as they are. Panels share one colour scale and one colour bar.
+    """
+    if not surfaces or not all(isinstance(surface, Surface) for surface in surfaces):
+        kinds = ", ".join(type(surface).__name__ for surface in surfaces) or "nothing"
+        raise TypeError(f"surfaces must be one or more Surface records; got {kinds}")
+    columns = check_int("columns", columns, minimum=1) if columns is not None else len(surfaces)
+    rows = math.ceil(len(surfaces) / columns)
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=[surface.title for surface in surfaces],
+        horizontal_spacing=0.06,
+        vertical_spacing=0.12,
+    )
+    shown = [_shown(surface) for surface in surfaces]
+    low = min(float(np.nanmin(values)) for values in shown)
+    high = max(float(np.nanmax(values)) for values in shown)
+    colours = _colours(surfaces)
+    listed: set[str] = set()
+    for index, (surface, values) in enumerate(zip(surfaces, shown, strict=True)):
+        row, column = index // columns + 1, index % columns + 1
+        figure.add_trace(_contour(surface, values, low, high, index == 0), row=row, col=column)
+        for path in surface.paths:
+            colour = colours[path.name]
+            figure.add_trace(_trace(path, colour, path.name not in listed), row=row, col=column)
+            listed.add(path.name)
+            if path.mode != "markers" and len(path.x):
+                end = go.Scatter(
+                    x=[float(path.x[-1])],
+                    y=[float(path.y[-1])],
+                    mode="markers",
+                    marker={"color": colour, "size": 10, "symbol": "x"},
+                    legendgroup=path.name,
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+                figure.add_trace(end, row=row, col=column)
+        figure.update_xaxes(title_text=surface.x_title, row=row, col=column)
+        figure.update_yaxes(title_text=surface.y_title, row=row, col=column)
+    default = 420 if len(surfaces) == 1 else 60 + 340 * rows
+    return _finish(figure, height or default, title, legend=bool(colours))
+
+
+def _shown(surface: Surface) -> np.ndarray:
+    """The values the contours draw: z, or log10 z for a surface spanning decades."""
     z = np.asarray(surface.z, dtype=float)
-    shown = np.log10(np.maximum(z, 1e-12)) if surface.log_z else z
+    return np.log10(np.maximum(z, 1e-12)) if surface.log_z else z
+
+
+def _contour(surface: Surface, shown: np.ndarray, low: float, high: float, bar: bool) -> go.Contour:
+    """One panel's contours on the figure's common scale [low, high]; hover shows z itself."""
     label = f"log10 {surface.z_title}" if surface.log_z else surface.z_title
-    figure = go.Figure(
-        go.Contour(
-            x=np.asarray(surface.x, dtype=float),
-            y=np.asarray(surface.y, dtype=float),
-            z=shown,
-            colorscale="Greys",
-            reversescale=True,
-            ncontours=24,
-            contours={"coloring": "heatmap", "showlines": True},
-            line={"width": 0.5},
-            colorbar={"title": {"text": label, "side": "right"}, "thickness": 12},
-            name=surface.z_title,
-            showlegend=False,
-            hovertemplate=f"{surface.x_title} %{{x:.3g}}<br>{surface.y_title} %{{y:.3g}}<br>"
-            f"{surface.z_title} %{{customdata:.4g}}<extra></extra>",
-            customdata=z,
-        )
+    return go.Contour(
+        x=np.asarray(surface.x, dtype=float),
+        y=np.asarray(surface.y, dtype=float),
+        z=shown,
+        zmin=low,
+        zmax=high,
+        colorscale="Greys",
+        reversescale=True,
+        ncontours=24,
+        contours={"coloring": "heatmap", "showlines": True},
+        line={"width": 0.5},
+        showscale=bar,
+        colorbar={"title": {"text": label, "side": "right"}, "thickness": 12},
+        name=surface.z_title,
+        showlegend=False,
+        hovertemplate=f"{surface.x_title} %{{x:.3g}}<br>{surface.y_title} %{{y:.3g}}<br>"
+        f"{surface.z_title} %{{customdata:.4g}}<extra></extra>",
+        customdata=np.asarray(surface.z, dtype=float),
     )
-    colours = _colours([surface])
-    for path in surface.paths:
-        colour = colours[path.name]
-        figure.add_trace(_trace(path, colour, first=True))
-        figure.add_trace(
-            go.Scatter(
-                x=[float(path.x[-1])],
-                y=[float(path.y[-1])],
-                mode="markers",
-                marker={"color": colour, "size": 10, "symbol": "x"},
-                legendgroup=path.name,
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-    figure.update_layout(
-        title={"text": surface.title, "x": 0.5, "font": {"size": 13}},
-        xaxis={"title": {"text": surface.x_title}},
-        yaxis={"title": {"text": surface.y_title}, "scaleanchor": None},
-    )
-    return _finish(figure, height, title, legend=bool(surface.paths))
 
 
 def _finish(figure: go.Figure, height: int, title: str, legend: bool) -> Figure:

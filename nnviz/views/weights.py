@@ -3,8 +3,10 @@ it, orange for negative and blue for positive (TensorFlow Playground's colours),
 
 Row j, column i of layer l's heatmap is w_ij^l = W^l[j, i], from input i to unit j (both counted
 from 1). Each layer's colour scale is symmetric around 0 and spans its own largest |w| or |b|,
-so small layers stay readable; the title gives that |w| max and how many weights are exactly 0
-(an L1 penalty drives weights to exactly zero)."""
+so small layers stay readable; the title gives that |w| max and how many weights are near 0.
+
+"Near 0" is |w| < NEAR_ZERO: an L1 penalty pulls weights to 0 with steps of eta*lambda that jump
+back and forth across it, so they end up tiny, seldom exactly 0 (lesson 06 counts the same way)."""
 
 from __future__ import annotations
 
@@ -20,10 +22,13 @@ COLOR_SCALE = [[0.0, PALETTE["negative"]], [0.5, PALETTE["zero"]], [1.0, PALETTE
 NO_ARRAYS = "not recorded: LayerProbe(arrays=False)"
 
 
+NEAR_ZERO = 0.01
+
+
 def zero_count_text(weight: np.ndarray) -> str:
-    """'k of n weights are 0 · |w| max m' for one weight matrix."""
-    zeros = int(np.count_nonzero(weight == 0))
-    return f"{zeros} of {weight.size} weights are 0 · |w| max {np.max(np.abs(weight)):.3g}"
+    """'k of n weights ≈ 0 · |w| max m' for one weight matrix (≈ 0: |w| < NEAR_ZERO)."""
+    near = int(np.count_nonzero(np.abs(weight) < NEAR_ZERO))
+    return f"{near} of {weight.size} weights ≈ 0 · |w| max {np.max(np.abs(weight)):.3g}"
 
 
 class WeightsView(View):

@@ -80,6 +80,19 @@ def test_surface_draws_contours_paths_and_end_markers():
     assert figure.layout.xaxis.title.text == "w1"
 
 
+def test_several_surfaces_share_one_scale_and_points_get_no_end_marker():
+    grid = np.linspace(0.0, 1.0, 4)
+    low = Surface("λ = 0", grid, grid, np.zeros((4, 4)), "x1", "x2", "a")
+    points = Series("label 1", np.array([0.2, 0.8]), np.array([0.5, 0.5]), "markers")
+    high = Surface("λ = 0.01", grid, grid, np.full((4, 4), 2.0), "x1", "x2", "a", paths=(points,))
+    figure = surface_figure(low, high)
+    first, second, markers = figure.data
+    assert (first.zmin, first.zmax) == (second.zmin, second.zmax) == (0.0, 2.0)
+    assert first.showscale is True and second.showscale is False  # one colour bar
+    assert markers.mode == "markers" and markers.xaxis == "x2"  # no "x" added at a point
+    assert [a.text for a in figure.layout.annotations] == ["λ = 0", "λ = 0.01"]
+
+
 def test_bad_input_names_the_parameter():
     with pytest.raises(TypeError, match="charts must be one or more Chart"):
         chart_figure()
@@ -87,8 +100,10 @@ def test_bad_input_names_the_parameter():
         chart_figure(series("x"))
     with pytest.raises(ValueError, match="columns"):
         chart_figure(Chart("a", (series("x"),)), columns=0)
-    with pytest.raises(TypeError, match="surface must be a Surface"):
+    with pytest.raises(TypeError, match="surfaces must be one or more Surface records; got Chart"):
         surface_figure(Chart("a", ()))
+    with pytest.raises(TypeError, match="got nothing"):
+        surface_figure()
     with pytest.raises(ValueError, match="mode must be one of"):
         Series("x", np.zeros(2), np.zeros(2), mode="area")
     with pytest.raises(ValueError, match="equal length"):

@@ -46,12 +46,12 @@ def test_heatmaps_equal_the_records_weights_and_biases(spiral_updates):
 
 
 def test_zero_weights_counted_on_a_hand_made_record():
-    weight = [[0.0, 1.5], [-2.0, 0.0], [0.0, 0.25]]
+    weight = [[0.0, 1.5], [-2.0, 0.0078125], [-0.00390625, 0.25]]  # |w| < 0.01 is near 0
     view = WeightsView()
     view.update(probe_update(7, [layer(0, weight, bias=[0.5, -0.5, 0.0]), layer(1, [[1, 2, 3]])]))
     titles = [annotation.text for annotation in view.figure.layout.annotations]
-    assert "3 of 6 weights are 0" in titles[0] and "|w| max 2" in titles[0]
-    assert "0 of 3 weights are 0" in titles[1] and "|w| max 3" in titles[1]
+    assert "3 of 6 weights ≈ 0" in titles[0] and "|w| max 2" in titles[0]
+    assert "0 of 3 weights ≈ 0" in titles[1] and "|w| max 3" in titles[1]
     np.testing.assert_array_equal(from_typed_array(view.figure.data[0].z), weight)
     np.testing.assert_array_equal(from_typed_array(view.figure.data[1].z), [[0.5], [-0.5], [0.0]])
     assert view.figure.data[0].zmin == -2 and view.figure.data[0].zmax == 2
@@ -109,6 +109,6 @@ def test_unchanged_titles_are_not_resent():
     view.figure.assign_layout = lambda values: sent.append(set(values)) or assign_layout(values)
     view.update(probe_update(2, [layer(0, [[1.0, -2.0]]), layer(1, [[0.0]])]))
     assert sent == [{"annotations[1].text", "title.text"}]  # layer 1's title is unchanged
-    assert "1 of 1 weights are 0" in view.figure.layout.annotations[1].text
+    assert "1 of 1 weights ≈ 0" in view.figure.layout.annotations[1].text
     view.redraw()
     assert len(sent) == 1  # nothing changed: no layout edit at all
