@@ -55,7 +55,10 @@ def _labelled(control: widgets.Widget, label: str, name: str) -> widgets.Widget:
     text = widgets.HTML(f"<b>{label}</b>", tooltip=HELP[name])
     text.layout = widgets.Layout(width="120px")
     control.layout = widgets.Layout(width="190px")
-    return widgets.HBox([text, control])
+    control.add_class(f"nnviz-{name.replace('_', '-')}")  # stable hooks for pages and tests
+    row = widgets.HBox([text, control])
+    row.add_class(f"nnviz-row-{name.replace('_', '-')}")
+    return row
 
 
 class SettingsPanel:
@@ -89,6 +92,7 @@ class SettingsPanel:
             box.layout = widgets.Layout(width="95px")
             box.observe(self._features_changed, "value")
         self.regenerate = widgets.Button(description="Regenerate", tooltip=HELP["regenerate"])
+        self.regenerate.add_class("nnviz-regenerate")
         self.hidden_box = widgets.VBox()
         self._hidden: tuple[int, ...] = ()
         for name, control in self.controls.items():
@@ -116,8 +120,9 @@ class SettingsPanel:
             ]
         )
         self.rows["hidden"] = self.hidden_box
-        self.rows["show_test"] = self.controls["show_test"]
-        self.rows["discretize"] = self.controls["discretize"]
+        for name in ("show_test", "discretize"):
+            self.rows[name] = self.controls[name]
+            self.controls[name].add_class(f"nnviz-{name.replace('_', '-')}")
 
     # ------------------------------------------------------------------ config -> controls
     def show(self, config: PlaygroundConfig, n_train: int) -> None:

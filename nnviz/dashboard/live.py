@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import ipywidgets as widgets
 
-from nnviz.dashboard.run_controls import RunControls
+from nnviz.dashboard.run_controls import RunControls, session_cap
 from nnviz.fields import FieldProbe
 from nnviz.probes import LayerProbe
 from nnviz.runner import Runner
@@ -28,6 +28,9 @@ class LiveRun(widgets.VBox):
     def __init__(self, runner: Runner, views: Sequence[View]) -> None:
         self.runner = runner
         self.views = tuple(views)
+        for view in self.views:
+            names = [name for name, kind in VIEWS.items() if type(view) is kind]
+            view.widget.add_class(f"nnviz-view-{names[0] if names else 'custom'}")
         self.controls = RunControls(runner)
         for view in self.views:
             runner.subscribe(view)
@@ -61,7 +64,7 @@ def live(
     start: bool = True,
     interval: float = 0.1,
     max_steps: int | None = None,
-    max_seconds: float | None = 600.0,
+    max_seconds: float | None = None,
 ) -> LiveRun:
     """Train `trainer` in the background with `views` attached; returns the dashboard widget."""
     if isinstance(views, (str, View)):
@@ -73,9 +76,8 @@ def live(
         callbacks.append(LayerProbe())
     if "field" in needs and not any(isinstance(c, FieldProbe) for c in callbacks):
         callbacks.append(FieldProbe())
-    runner = Runner(
-        trainer, callbacks, interval=interval, max_steps=max_steps, max_seconds=max_seconds
-    )
+    cap = session_cap() if max_seconds is None else max_seconds
+    runner = Runner(trainer, callbacks, interval=interval, max_steps=max_steps, max_seconds=cap)
     run = LiveRun(runner, made)
     if start:
         runner.start()

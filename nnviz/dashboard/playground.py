@@ -21,7 +21,7 @@ import ipywidgets as widgets
 
 from nnviz.config import PlaygroundConfig
 from nnviz.dashboard.controls import SettingsPanel
-from nnviz.dashboard.run_controls import RunControls
+from nnviz.dashboard.run_controls import RunControls, session_cap
 from nnviz.fields import FieldProbe
 from nnviz.probes import LayerProbe
 from nnviz.runner import Runner
@@ -50,13 +50,13 @@ class Playground(widgets.VBox):
         config: PlaygroundConfig | None = None,
         hide: Iterable[str] = (),
         data=None,
-        max_seconds: float | None = 600.0,
+        max_seconds: float | None = None,
         probe_every: int = 10,
         messages: Iterable[str] = (),
     ) -> None:
         self.hide = _check_hide(hide)
         self.data = data  # the user's own Dataset: config.dataset "custom"
-        self.max_seconds = max_seconds
+        self.max_seconds = session_cap() if max_seconds is None else max_seconds
         self.probe_every = probe_every
         config = config or PlaygroundConfig(dataset="custom" if data is not None else "circle")
         if not isinstance(config, PlaygroundConfig):
@@ -64,6 +64,8 @@ class Playground(widgets.VBox):
         self.config = config
         self.settings = SettingsPanel(self._on_setting, custom=data is not None)
         self.views = {name: VIEWS[name]() for name in VIEWS if name not in self.hide}
+        for name, view in self.views.items():
+            view.widget.add_class(f"nnviz-view-{name}")  # stable hooks for pages and tests
         for name, size in SIZES.items():  # TF Playground's columns: data, network, output
             if name in self.views:
                 self.views[name].figure.update_layout(**size)

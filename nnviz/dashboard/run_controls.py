@@ -9,6 +9,7 @@ HTML widget (one message per tick). A failing action shows a message, never a tr
 from __future__ import annotations
 
 import html
+import os
 import threading
 from collections.abc import Callable
 
@@ -18,6 +19,23 @@ from nnviz.records import RunnerUpdate
 
 PLAY, PAUSE = "▶ Play", "‖ Pause"  # text, not icon fonts: Voila offline has no Font Awesome
 QUIET_STATES = ("idle", "paused", "stopped", "diverged", "capped", "error")
+
+
+CAP_VARIABLE = "NNVIZ_MAX_SECONDS"
+DEFAULT_CAP = 600.0
+
+
+def session_cap() -> float:
+    """Seconds a dashboard may train before it stops itself: NNVIZ_MAX_SECONDS, else 600.
+
+    A class server sets it (e.g. `NNVIZ_MAX_SECONDS=300 make dashboard`) so that pages left open
+    stop computing; a value that is not a positive number is ignored.
+    """
+    try:
+        value = float(os.environ.get(CAP_VARIABLE, DEFAULT_CAP))
+    except ValueError:
+        return DEFAULT_CAP
+    return value if 0 < value < float("inf") else DEFAULT_CAP
 
 
 class RunControls(widgets.VBox):
@@ -39,6 +57,9 @@ class RunControls(widgets.VBox):
         self.counters = widgets.HTML(tooltip="Updates taken, passes over the training set, ...")
         self.status = widgets.HTML()
         self.message = widgets.HTML()
+        # Stable class names (nnviz-play, nnviz-counters, ...) for styling and browser tests.
+        for name in ("play", "step", "epoch", "reset", "counters", "status", "message"):
+            getattr(self, name).add_class(f"nnviz-{name}")
         self.play.on_click(self._guard(self._on_play))
         self.step.on_click(self._guard(self._on_step))
         self.epoch.on_click(self._guard(self._on_epoch))

@@ -247,3 +247,30 @@ def test_a_preheated_voila_kernel_waits_for_the_page_before_reading_its_query(mo
     monkeypatch.setenv("VOILA_PREHEAT", "False")  # plain Voila, JupyterLab: no wait
     monkeypatch.setattr(voila.utils, "wait_for_request", lambda: pytest.fail("waited"))
     assert voila_query_string() == "lr=0.3"
+
+
+def test_controls_and_views_carry_stable_class_names_for_pages():
+    board = nnviz.Playground.from_dict({"dataset": "xor"}, hide=["weights"])
+    controls = board.run_controls
+    assert "nnviz-play" in controls.play._dom_classes
+    assert "nnviz-counters" in controls.counters._dom_classes
+    assert "nnviz-lr" in board.settings.controls["lr"]._dom_classes
+    assert "nnviz-row-noise" in board.settings.rows["noise"]._dom_classes
+    assert "nnviz-view-loss" in board.views["loss"].widget._dom_classes
+    assert "weights" not in board.views
+
+
+@pytest.mark.parametrize(
+    ("value", "cap"), [(None, 600.0), ("30", 30.0), ("abc", 600.0), ("-5", 600.0)]
+)
+def test_the_session_cap_comes_from_the_server_environment(monkeypatch, value, cap):
+    from nnviz.dashboard.run_controls import session_cap
+
+    if value is None:
+        monkeypatch.delenv("NNVIZ_MAX_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("NNVIZ_MAX_SECONDS", value)
+    assert session_cap() == cap
+    board = nnviz.Playground.from_dict({"dataset": "xor"})
+    assert board.runner.max_seconds == cap
+    assert nnviz.Playground.from_dict({}, max_seconds=5.0).runner.max_seconds == 5.0
