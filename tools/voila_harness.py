@@ -1,0 +1,166 @@
+"""Voila and a headless Chromium, for the browser tests, the browser benchmark and screenshots.
+
+    server = VoilaServer()                        # `voila notebooks/` with the project's voila.json
+    with chromium() as browser:
+        page = offline_page(browser)
+        page.goto(server.render("01_playground"))
+    server.stop()
+
+A server runs from the repository root, so it reads the project's voila.json, on a free loopback
+port, in its own process group. Its kernels are not in that group (jupyter_client starts each in a
+session of its own so that Ctrl-C to the server spares them), so stop() kills the server's whole
+process tree by pid as well as its group. Chromium is Debian's (/usr/bin/chromium), driven by
+Playwright, offline: every request that would leave the machine (Voila's page asks a CDN for
+Font Awesome) is aborted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+OFFSITE = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost)[:/])")
+STARTUP_SECONDS = 180.0  # to the first HTTP 200; preheating continues in the background
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class VoilaServer:
+    """`voila <root>` with the project's voila.json plus `options`, until stop()."""
+
+    def __init__(
+        self,
+        *options: str,
+        root: Path = ROOT / "notebooks",
+        env: dict[str, str] | None = None,
+        log: Path = ROOT / ".voila-test.log",
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self._log = open(log, "ab")  # noqa: SIM115  closed in stop()
+        command = [
+            sys.executable, "-m", "voila", str(root), f"--port={self.port}",
+            "--Voila.ip=127.0.0.1", "--no-browser", *options,
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,  # voila.json is read from the working directory
+            env={**os.environ, **(env or {})},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_until_up()
+
+    def _wait_until_up(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"voila exited with {self.process.returncode}; see {self.log_path}"
+                )
+            with contextlib.suppress(OSError):
+                if self.get("/voila/tree", timeout=5)[0] == 200:
+                    return
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"voila did not answer within {STARTUP_SECONDS:.0f} s")
+            time.sleep(0.2)
+
+    def render(self, notebook: str, query: str = "") -> str:
+        """The address of a notebook's dashboard, with an optional query string."""
+        name = notebook if notebook.endswith(".ipynb") else f"{notebook}.ipynb"
+        return f"{self.url}/voila/render/{name}" + (f"?{query.lstrip('?')}" if query else "")
+
+    def get(self, path: str, timeout: float = 120.0) -> tuple[int, str]:
+        """Status and body of a GET request to the server (HTTP errors are returned, not raised)."""
+        try:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=timeout) as response:
+                return response.status, response.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")
+
+    def kernels(self) -> list[psutil.Process]:
+        """The kernel processes this server started and that are still alive."""
+        try:
+            descendants = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        found = []
+        for process in descendants:
+            with contextlib.suppress(psutil.Error):
+                if "ipykernel_launcher" in " ".join(process.cmdline()):
+                    found.append(process)
+        return found
+
+    def stop(self) -> None:
+        """Kill the server, its process group and every kernel it started."""
+        with contextlib.suppress(psutil.Error):
+            tree = psutil.Process(self.process.pid).children(recursive=True)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        for process in locals().get("tree", []):
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        self._log.close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """Headless Debian Chromium under Playwright (install it with `apt-get install -y chromium`)."""
+    if not Path(CHROMIUM).exists():
+        raise FileNotFoundError(
+            f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_FLAGS))
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def offline_page(browser: object, width: int = 1400, height: int = 1000) -> object:
+    """A page in a fresh context whose requests that would leave the machine are aborted."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.route(OFFSITE, lambda route: route.abort())
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    return page
