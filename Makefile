@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-LINTED := nnviz tests benchmarks tools notebooks
+LINTED := nnviz tests benchmarks tools notebooks conftest.py
 
 lint: venv
 	$(BIN)/ruff format --check $(LINTED)

@@ -13,6 +13,7 @@ print text only: a widget or figure there would make nbval compare a random id.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,6 +22,8 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+# The golden numbers are defined with one BLAS/OpenMP thread, as nbval runs them (conftest.py).
+THREADS = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 MARKER = "NBVAL_CHECK_OUTPUT"
 TEXT_ONLY = {"text/plain", "text/markdown", "text/latex"}
 
@@ -75,6 +78,7 @@ def refresh(path: Path, timeout: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Refresh the notebooks named on the command line, or all of notebooks/."""
+    os.environ.update(THREADS)  # kernels inherit it
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--timeout", type=int, default=300, help="seconds per cell")
