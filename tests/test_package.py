@@ -37,3 +37,14 @@ def test_views_never_import_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_views_defer_nbformat_yet_plotly_and_nbformat_still_work():
+    code = (
+        "import sys, nnviz.views; print('jsonschema' in sys.modules);"
+        "import plotly.io._renderers as r, nbformat; print(r.nbformat.__version__ == "
+        "nbformat.__version__); print(type(nbformat.v4.new_notebook()).__name__)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "NotebookNode"]

@@ -20,6 +20,10 @@ from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
 
+# isort: off
+import nnviz.views._lazy_nbformat  # noqa: F401  before plotly, which imports nbformat eagerly
+
+# isort: on
 import anywidget
 import numpy as np
 import plotly
