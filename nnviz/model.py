@@ -31,12 +31,14 @@ class MLP(nn.Module):
         self.activation = get_activation(activation)
         self.seed = check_int("seed", seed)
         # Built on the meta device, so torch's default initialisation draws nothing from the
-        # global RNG; reset_parameters then fills them from our own seeded generator.
-        self.layers = nn.ModuleList(
-            nn.Linear(n_in, n_out, device="meta")
-            for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True)
-        )
-        self.to_empty(device="cpu")
+        # global RNG; reset_parameters then fills them from our own seeded generator. The empty
+        # CPU parameters are made directly: Module.to_empty would import sympy (~0.8 s).
+        self.layers = nn.ModuleList()
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+            layer = nn.Linear(n_in, n_out, device="meta")
+            layer.weight = nn.Parameter(torch.empty(n_out, n_in))
+            layer.bias = nn.Parameter(torch.empty(n_out))
+            self.layers.append(layer)
         self.reset_parameters(seed)
 
     def reset_parameters(self, seed: int | None = None) -> None:
