@@ -1,5 +1,4 @@
-"""Mini-batches at scale: throughput records, loss after k epochs per batch size, and
-data-parallel SGD whose all-reduced gradient is the large batch's gradient."""
+"""Mini-batches at scale: throughput records and loss after k epochs per batch size."""
 
 from __future__ import annotations
 
@@ -12,7 +11,6 @@ from nnviz import MLP, make_dataset
 from nnviz.scaling import (
     Convergence,
     convergence_chart,
-    data_parallel_sgd,
     loss_after_epochs,
     measure_throughput,
     throughput_chart,
@@ -62,23 +60,6 @@ def test_convergence_chart_leaves_out_runs_that_diverged() -> None:
     assert list(fixed.x) == [4, 16, 64] and list(scaled.x) == [4, 16]
 
 
-def test_data_parallel_gradient_is_the_large_batch_gradient(digits) -> None:
-    result = data_parallel_sgd(digits, world_size=2, batch_size=40, steps=2, lr=0.5, hidden=(8,))
-    assert result.worker_gradients.shape == (2, 64 * 8 + 8 + 8 * 10 + 10)
-    # The shards differ, so do the workers' own gradients; their mean is the all-reduce's.
-    assert np.abs(result.worker_gradients[0] - result.worker_gradients[1]).max() > 1e-3
-    assert np.allclose(result.worker_gradients.mean(axis=0), result.averaged_gradient, atol=1e-7)
-    # The full-batch gradient by autograd, independently of nnviz.scaling.
-    model = MLP([64, 8, 10], activation="relu", seed=0)
-    F.cross_entropy(model(digits.X_train[:40]), digits.y_train[:40]).backward()
-    expected = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).numpy()
-    assert np.abs(result.averaged_gradient - expected).max() < 1e-6
-    assert result.gradient_difference < 1e-6
-    # After two updates every replica holds the single process's parameters.
-    assert result.parameter_difference < 1e-6
-    assert np.abs(result.parameters[0] - result.parameters[1]).max() < 1e-6
-
-
 @pytest.mark.parametrize(
     ("call", "error", "parameter"),
     [
@@ -87,11 +68,7 @@ def test_data_parallel_gradient_is_the_large_batch_gradient(digits) -> None:
         (lambda data: measure_throughput([2], data=data, seconds=0), ValueError, "seconds"),
         (lambda data: loss_after_epochs([2], epochs=0, data=data), ValueError, "epochs"),
         (lambda data: loss_after_epochs([2], lr=-1, data=data), ValueError, "lr"),
-        (lambda data: data_parallel_sgd(data, batch_size=41), ValueError, "batch_size"),
-        (lambda data: data_parallel_sgd(data, world_size=0), ValueError, "world_size"),
-        (lambda data: data_parallel_sgd(data, batch_size=200, steps=2), ValueError, "steps"),
         (lambda data: loss_after_epochs([2], hidden=(0,), data=data), ValueError, r"hidden\[0\]"),
-        (lambda data: data_parallel_sgd(data, hidden=8), TypeError, "hidden"),
         (lambda data: convergence_chart("record"), TypeError, "record"),
         (lambda data: throughput_chart(), TypeError, "records"),
     ],
