@@ -81,8 +81,8 @@ class SettingsPanel:
             "reg_rate": widgets.SelectionSlider(options=[(f"{v:g}", v) for v in REG_RATES]),
             "loss": widgets.Dropdown(options=LOSS_CHOICES),
             "seed": widgets.BoundedIntText(min=0, max=2**32 - 1),
-            "show_test": widgets.Checkbox(description="show test data", indent=False),
-            "discretize": widgets.Checkbox(description="discretize output", indent=False),
+            "show_test": widgets.Checkbox(description="Show test data", indent=False),
+            "discretize": widgets.Checkbox(description="Discretize output", indent=False),
         }
         self.features = {
             name: widgets.Checkbox(description=name, indent=False, tooltip=HELP["features"])

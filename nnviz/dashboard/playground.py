@@ -63,7 +63,11 @@ class Playground(widgets.VBox):
             raise TypeError(f"config must be a PlaygroundConfig; got {config!r}")
         self.config = config
         self.settings = SettingsPanel(self._on_setting, custom=data is not None)
-        self.views = {name: VIEWS[name]() for name in VIEWS if name not in self.hide}
+        # The boundary's show-test and discretize boxes are settings here (they go in the link).
+        options = {"boundary": {"controls": False}}
+        self.views = {
+            name: VIEWS[name](**options.get(name, {})) for name in VIEWS if name not in self.hide
+        }
         for name, view in self.views.items():
             view.widget.add_class(f"nnviz-view-{name}")  # stable hooks for pages and tests
         for name, size in SIZES.items():  # TF Playground's columns: data, network, output
@@ -219,8 +223,11 @@ class Playground(widgets.VBox):
         if "network" in self.views:
             middle.append(self.views["network"].widget)
         right = [widgets.HTML("<h4>Output</h4>")]
-        right += [self.views[name].widget for name in ("loss", "boundary") if name in self.views]
-        right += [rows[name] for name in ("show_test", "discretize") if name not in hidden]
+        if "loss" in self.views:
+            right.append(self.views["loss"].widget)
+        boxes = [rows[name] for name in ("show_test", "discretize") if name not in hidden]
+        if "boundary" in self.views:
+            right += [widgets.HBox(boxes), self.views["boundary"].widget]
         below = [self.views[name].widget for name in ("layers", "weights") if name in self.views]
         if "share" not in hidden:
             below.append(self.share)

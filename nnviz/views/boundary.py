@@ -33,7 +33,13 @@ class DecisionBoundaryView(View):
 
     needs = ("field",)  # reads FieldRecords: nnviz.live adds a FieldProbe to the run
 
-    def __init__(self, show_test: bool = True, discretize: bool = False, height: int = 420) -> None:
+    def __init__(
+        self,
+        show_test: bool = True,
+        discretize: bool = False,
+        height: int = 420,
+        controls: bool = True,
+    ) -> None:
         super().__init__(height=height)
         self._show_test = _check_flag("show_test", show_test)
         self._discretize = _check_flag("discretize", discretize)
@@ -43,6 +49,8 @@ class DecisionBoundaryView(View):
         self._drawn_visible = [False] * 4  # per trace, as built
         self._drawn_title: str | None = None
         self._checkboxes: dict[str, widgets.Checkbox] = {}
+        # False when a dashboard carries these settings itself (the Playground's, in its link).
+        self._controls = _check_flag("controls", controls)
         self._widget: widgets.VBox | None = None
         point = {"mode": "markers", "marker": {"size": 6}, "visible": False}
         self.figure.add_traces(
@@ -83,7 +91,9 @@ class DecisionBoundaryView(View):
 
     @property
     def widget(self) -> widgets.Widget:
-        """The two checkboxes above the figure."""
+        """The two checkboxes above the figure (just the figure with controls=False)."""
+        if self._widget is None and not self._controls:
+            self._widget = widgets.VBox([self.figure])
         if self._widget is None:
             for name, label in (("show_test", "Show test data"), ("discretize", "Discretize")):
                 box = widgets.Checkbox(value=getattr(self, name), description=label, indent=False)

@@ -274,3 +274,22 @@ def test_the_session_cap_comes_from_the_server_environment(monkeypatch, value, c
     board = nnviz.Playground.from_dict({"dataset": "xor"})
     assert board.runner.max_seconds == cap
     assert nnviz.Playground.from_dict({}, max_seconds=5.0).runner.max_seconds == 5.0
+
+
+def test_show_test_and_discretize_appear_once_and_drive_the_boundary():
+    board = nnviz.Playground.from_dict({"dataset": "xor"})
+    boundary = board.views["boundary"]
+    boxes = [
+        w
+        for w in _all_widgets(board)
+        if isinstance(w, widgets.Checkbox) and "test" in w.description
+    ]
+    assert [box.description for box in boxes] == ["Show test data"]  # one box, not two
+    boxes[0].value = True
+    assert boundary.show_test is True and "show_test=true" in board.to_query().lower()
+
+
+def _all_widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _all_widgets(child)
