@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import collect_updates
 
+from conftest import collect_updates
 from nnviz import MLP, Trainer, from_arrays, make_dataset
 from nnviz.fields import FieldProbe
 from nnviz.records import RunnerUpdate
