@@ -35,6 +35,16 @@ def test_voila_serves_the_lab_template_without_sources_or_tracebacks(voila_confi
     assert voila.show_tracebacks is False
 
 
+def test_voila_loads_plotly_once_and_waits_for_busy_kernels(voila_config):
+    voila, config = voila_config
+    # Views draw through widgets carrying plotly.js; the renderer extension would load it again.
+    assert "jupyterlab-plotly" in voila.extension_denylist
+    # nbclient drops a cell's remaining output after iopub_timeout (4 s by default): on a busy
+    # class server that lost the dashboards of whole pages.
+    assert config.VoilaExecutor.iopub_timeout >= 30
+    assert config.VoilaKernelManager.default_env_variables["OPENBLAS_NUM_THREADS"] == "1"
+
+
 def test_voila_preheats_a_kernel_per_lesson_and_culls_with_the_classroom_manager(voila_config):
     voila, config = voila_config
     assert voila.preheat_kernel is True and voila.default_pool_size >= 1

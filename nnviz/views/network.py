@@ -64,6 +64,7 @@ class NetworkView(View):
         self.dropdown = widgets.Dropdown(options=[], description="Neuron")
         self.example_slider = widgets.IntSlider(0, 0, 0, description="Example")
         self.panel = widgets.HTMLMath(_HINT)
+        self._widget: widgets.Widget | None = None  # built on first use by `widget`
         self.dropdown.observe(self._on_dropdown_change, names="value")
         self.example_slider.observe(self._on_example_change, names="value")
         self.clear()
@@ -419,5 +420,7 @@ class NetworkView(View):
     @property
     def widget(self) -> widgets.Widget:
         """The figure, the neuron and example pickers (for touch screens) and the equations."""
-        controls = widgets.HBox([self.dropdown, self.example_slider])
-        return widgets.VBox([self.figure, controls, self.panel])
+        if self._widget is None:  # one box, so that classes and layout set on it are shown
+            controls = widgets.HBox([self.dropdown, self.example_slider])
+            self._widget = widgets.VBox([self.figure, controls, self.panel])
+        return self._widget

@@ -231,3 +231,10 @@ def test_links_travel_only_when_a_link_changes_sign_or_width(wide_updates) -> No
     assert x.dtype == np.float32 and x.ndim == 1  # binary buffers, not JSON lists
     moved = 1 if flipped[1][0, 0] == 0.1 else -1
     assert int(np.isnan(np.asarray(x, float)).sum()) == blue_before + moved
+
+
+def test_the_widget_is_built_once_so_classes_set_on_it_show():
+    view = NetworkView()
+    view.widget.add_class("nnviz-view-network")
+    assert view.widget is view.widget
+    assert "nnviz-view-network" in view.widget._dom_classes
