@@ -12,7 +12,7 @@ HOST   ?= localhost
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: venv test lint format dashboard lab bench notebooks clean
+.PHONY: venv test lint format dashboard lab bench bench-browser screenshots notebooks clean
 
 venv: $(VENV)/.installed
 
@@ -53,6 +53,14 @@ bench: venv
 	$(BIN)/python benchmarks/overhead.py
 	$(BIN)/python benchmarks/memory.py
 	$(BIN)/python benchmarks/live.py
+
+# The dashboards in headless Chromium (needs /usr/bin/chromium): ~10 minutes.
+bench-browser: venv
+	$(BIN)/python benchmarks/browser.py
+
+# Re-draws docs/img/*.png from live Voila pages.
+screenshots: venv
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

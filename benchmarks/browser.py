@@ -1,0 +1,509 @@
+"""Browser benchmark: the dashboards as a visitor's Chromium sees them, served by Voila here.
+
+Measures, for the Playground (TF Playground's spiral setting) and one lesson, in headless Debian
+Chromium driven by Playwright, against `voila notebooks/` with the project's voila.json:
+
+    time to interactive   navigation start -> a plotly plot drawn (`.js-plotly-plot` with
+                          data) and the Play button enabled, read from the page's own clock
+                          (performance.now(), polled every 10 ms by a script the page runs
+                          first). Cold: a server started with preheat_kernel=False (the page
+                          waits for a fresh kernel to import torch and run the notebook).
+                          Preheated: the project's config, measured once every kernel of the
+                          pool exists and is idle (the notebook has run ahead of time).
+    bytes to render       over HTTP (Network.loadingFinished encodedDataLength, loopback
+                          requests only) and over the kernel's websocket (frame payloads, both
+                          directions), from the DevTools protocol, until time to interactive.
+    training              the Playground trains for --seconds: plot redraws per second per view
+                          (plotly_afterplot events in the page), the kernel's steps/s and
+                          epochs/s (from the page's counters), websocket bytes per second.
+    concurrent pages      --pages pages opened at once on one cold server, then all trained
+                          together: time to interactive and refreshes/s per page, and the
+                          memory (RSS) of each kernel.
+
+TF Playground itself, measured on this machine (issue 5): 37 epochs/s on this setting, 0.48 s to
+interactive, 0.52 MB to first render. The numbers depend on the machine's load (printed): on
+these shared 2-core machines other jobs can double every time here.
+
+Run: python benchmarks/browser.py [--rounds 3] [--seconds 10] [--pages 10] [--quick]
+         [--parts loads,training,concurrent] [--voila-option=--VoilaExecutor.iopub_timeout=60]
+(~10 minutes in full on a loaded 2-core machine; --quick: 1 round, 3 s, 3 pages, ~3 minutes)
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import psutil
+from playwright.sync_api import Error as PlaywrightError
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+from voila_harness import VoilaServer, chromium, offline_page  # noqa: E402
+
+PLAYGROUND = "01_playground"
+SPIRAL = "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10"  # TF Playground's setting
+LESSON = "03_backpropagation"  # a long lesson whose live run has a Play button
+COLD = "--VoilaConfiguration.preheat_kernel=False"
+VIEWS = ("loss", "boundary", "network", "layers", "weights")  # the Playground's plots
+TF_PLAYGROUND = {"epochs/s": 37.0, "interactive s": 0.48, "MB": 0.52}  # issue 5, this machine
+TARGETS = {"preheated s": 1.5, "cold s": 5.0, "MB": 12.0, "refreshes/s": 10.0, "epochs/s": 110.0}
+LOG = ROOT / ".voila-benchmark.log"
+DEADLINE = 300.0  # seconds a page may take to become interactive before the run gives up
+
+# Runs in every page before its own scripts: notes when the page first became interactive.
+WATCH = """
+(() => {
+  // Main-thread time in tasks over 50 ms: how busy the browser is drawing and parsing.
+  window.__nnvizBusy = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__nnvizBusy += entry.duration;
+  }).observe({ type: 'longtask', buffered: true });
+  const drawn = (gd) => Array.isArray(gd.data) && gd.data.length > 0 && !!gd._fullLayout;
+  const timer = setInterval(() => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+    const play = document.querySelector('.nnviz-play');
+    if (plots.some(drawn) && play && !play.disabled) {
+      window.__nnvizInteractive = performance.now();
+      clearInterval(timer);
+    }
+  }, 10);
+})();
+"""
+# Counts each view's redraws from now on; returns the views found.
+COUNT_DRAWS = """
+() => {
+  window.__nnvizDraws = {};
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const holder = gd.closest('[class*="nnviz-view-"]');
+    const name = holder  // a view without its class (NetworkView: see the module docstring)
+      ? [...holder.classList].find((c) => c.startsWith('nnviz-view-')).slice(11) : 'unnamed';
+    window.__nnvizDraws[name] = 0;
+    gd.on('plotly_afterplot', () => { window.__nnvizDraws[name] += 1; });
+  }
+  return Object.keys(window.__nnvizDraws);
+}
+"""
+DRAWN_PLOTS = """
+() => [...document.querySelectorAll('.js-plotly-plot')]
+  .filter((gd) => !!gd._fullLayout).length  // drawn, if empty: layers and weights until Play
+"""
+COUNTERS = re.compile(r"step\s+([\d,]+)\s+epoch\s+([\d,]+).*steps/s\s+([\d,]+)", re.S)
+
+
+class Traffic:
+    """Bytes a page moved over HTTP and its websockets, from the DevTools protocol."""
+
+    def __init__(self, page: object) -> None:
+        self.http = self.socket_in = self.socket_out = 0
+        self._urls: dict[str, str] = {}
+        session = page.context.new_cdp_session(page)
+        session.on("Network.requestWillBeSent", self._on_request)
+        session.on("Network.loadingFinished", self._on_finished)
+        session.on("Network.webSocketFrameReceived", lambda event: self._on_frame(event, True))
+        session.on("Network.webSocketFrameSent", lambda event: self._on_frame(event, False))
+        session.send("Network.enable")
+
+    def _on_request(self, event: dict) -> None:
+        self._urls[event["requestId"]] = event["request"]["url"]
+
+    def _on_finished(self, event: dict) -> None:
+        # Only what came over the wire: blob: and data: URLs (the plotly.js module is imported
+        # from a blob made of websocket bytes) would count those bytes twice.
+        if self._urls.get(event["requestId"], "").startswith("http"):
+            self.http += int(event["encodedDataLength"])
+
+    def _on_frame(self, event: dict, received: bool) -> None:
+        frame = event["response"]
+        payload = frame["payloadData"]
+        size = len(base64.b64decode(payload)) if frame["opcode"] == 2 else len(payload.encode())
+        if received:
+            self.socket_in += size
+        else:
+            self.socket_out += size
+
+    @property
+    def socket(self) -> int:
+        """Websocket payload bytes, both directions."""
+        return self.socket_in + self.socket_out
+
+
+@dataclass
+class Load:
+    """One page load: seconds to interactive and bytes moved until then."""
+
+    seconds: float
+    http: int
+    socket: int
+    html: float  # seconds until the page's HTML had arrived (Voila streams it as cells run)
+
+    @property
+    def total(self) -> int:
+        """HTTP and websocket bytes together."""
+        return self.http + self.socket
+
+
+@dataclass
+class Training:
+    """What one page saw while its Playground trained."""
+
+    seconds: float
+    steps_per_second: float
+    epochs_per_second: float
+    refreshes: dict[str, float] = field(default_factory=dict)  # view -> redraws per second
+    socket_per_second: float = 0.0
+    busy: float = 0.0  # fraction of the window the page's main thread spent in long tasks
+
+
+def open_page(browser: object) -> tuple[object, Traffic]:
+    """An offline page that notes its time to interactive and counts its traffic."""
+    page = offline_page(browser)
+    page.context.add_init_script(WATCH)
+    return page, Traffic(page)
+
+
+def interactive(page: object) -> float | None:
+    """Seconds from navigation to interactive, or None while not yet."""
+    try:
+        value = page.evaluate("window.__nnvizInteractive")
+    except PlaywrightError:  # still navigating: the document it asked has gone
+        return None
+    return None if value is None else value / 1000
+
+
+def load(browser: object, url: str) -> tuple[object, Traffic, Load]:
+    """Open `url` in a fresh page and wait until it is interactive."""
+    page, traffic = open_page(browser)
+    page.goto(url, wait_until="commit")
+    page.wait_for_function("window.__nnvizInteractive !== undefined", timeout=DEADLINE * 1000)
+    seconds = interactive(page)
+    html = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd") / 1000
+    return page, traffic, Load(seconds, traffic.http, traffic.socket, html)
+
+
+def close(page: object) -> None:
+    """Close a page and its context (its kernel stays, as it does for a visitor: voila #1458)."""
+    page.context.close()
+
+
+def counters(page: object) -> tuple[int, int, int]:
+    """(step, epoch, steps/s) as the page's counters show them."""
+    text = page.inner_text(".nnviz-counters")
+    match = COUNTERS.search(text)
+    if match is None:
+        raise RuntimeError(f"unexpected counters text {text!r}")
+    return tuple(int(group.replace(",", "")) for group in match.groups())
+
+
+def start_training(page: object, steady: bool = True) -> None:
+    """Press Play and wait until the counters move; `steady`: and every view redrew once."""
+    page.wait_for_function(f"({DRAWN_PLOTS})() >= {len(VIEWS)}", timeout=DEADLINE * 1000)
+    page.click(".nnviz-play")
+    page.wait_for_function(
+        "/step\\s+[1-9]/.test(document.querySelector('.nnviz-counters').innerText)",
+        timeout=DEADLINE * 1000,
+    )
+    page.evaluate(COUNT_DRAWS)
+    if steady:
+        # The first refresh after Play draws the layers' and weights' traces for the first
+        # time: measure from the second on, the steady state.
+        page.wait_for_function(
+            "Object.values(window.__nnvizDraws).every((count) => count >= 1)",
+            timeout=DEADLINE * 1000,
+        )
+
+
+class Window:
+    """Counters, redraws and websocket bytes of a training page, between two snapshots."""
+
+    def __init__(self, page: object, traffic: Traffic) -> None:
+        self.page, self.traffic = page, traffic
+        self.start = self._snapshot()
+
+    def _snapshot(self) -> tuple:
+        draws = self.page.evaluate("({...window.__nnvizDraws})")
+        busy = self.page.evaluate("window.__nnvizBusy") / 1000
+        step, epoch, _rate = counters(self.page)
+        return time.monotonic(), step, epoch, draws, self.traffic.socket, busy
+
+    def end(self) -> Training:
+        """The rates since the window opened."""
+        (t0, step0, epoch0, draws0, bytes0, busy0), (t1, step1, epoch1, draws1, bytes1, busy1) = (
+            self.start,
+            self._snapshot(),
+        )
+        elapsed = t1 - t0
+        return Training(
+            seconds=elapsed,
+            steps_per_second=(step1 - step0) / elapsed,
+            epochs_per_second=(epoch1 - epoch0) / elapsed,
+            refreshes={name: (draws1[name] - draws0[name]) / elapsed for name in draws1},
+            socket_per_second=(bytes1 - bytes0) / elapsed,
+            busy=(busy1 - busy0) / elapsed,
+        )
+
+
+def pause(page: object) -> None:
+    """Press Pause and wait until the page says so."""
+    page.click(".nnviz-play")
+    page.wait_for_function(
+        "/paused/.test(document.querySelector('.nnviz-status').innerText)",
+        timeout=DEADLINE * 1000,
+    )
+
+
+def wait_quiet(server: VoilaServer, kernels: int, quiet: float = 2.0) -> float:
+    """Wait until `kernels` kernels exist and they and the server used almost no CPU for `quiet`
+    seconds (the preheated pool has run its notebooks); returns the seconds waited."""
+    started = time.monotonic()
+    calm_since = None
+    last: dict[int, float] = {}
+    while time.monotonic() - started < DEADLINE:
+        processes = [psutil.Process(server.process.pid), *server.kernels()]
+        used = {}
+        for process in processes:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                used[process.pid] = times.user + times.system
+        busy = any(used[pid] - last.get(pid, 0.0) > 0.05 for pid in used)
+        last = used
+        now = time.monotonic()
+        if len(processes) - 1 < kernels or busy:
+            calm_since = None
+        elif calm_since is None:
+            calm_since = now
+        elif now - calm_since >= quiet:
+            return now - started
+        time.sleep(0.5)
+    raise TimeoutError(f"the server's kernels were not idle within {DEADLINE:.0f} s")
+
+
+def pool_size() -> int:
+    """Kernels the project's config preheats: default_pool_size for every notebook."""
+    config = json.loads((ROOT / "voila.json").read_text())["VoilaConfiguration"]
+    if not config.get("preheat_kernel"):
+        return 0
+    return config.get("default_pool_size", 1) * len(list((ROOT / "notebooks").glob("*.ipynb")))
+
+
+def page_loads(server, browser, rounds: int, preheated: bool) -> dict[str, list[Load]]:
+    """`rounds` loads of the Playground and of the lesson, each on a quiet server."""
+    results: dict[str, list[Load]] = {PLAYGROUND: [], LESSON: []}
+    opened = 0
+    for _ in range(rounds):
+        for name, query in ((PLAYGROUND, SPIRAL), (LESSON, "")):
+            # Preheated: each page takes a kernel from the pool, which starts another one in its
+            # place; wait until it has run its notebook too.
+            wait_quiet(server, pool_size() + opened if preheated else 0)
+            opened += 1
+            page, _traffic, result = load(browser, server.render(name, query))
+            results[name].append(result)
+            close(page)
+    return results
+
+
+def train(browser, server, seconds: float) -> Training:
+    """One Playground page: loaded, trained for `seconds`, paused."""
+    page, traffic, _result = load(browser, server.render(PLAYGROUND, SPIRAL))
+    start_training(page)
+    window = Window(page, traffic)
+    time.sleep(seconds)  # the measuring window, not a wait for the page
+    training = window.end()
+    pause(page)
+    close(page)
+    return training
+
+
+def concurrent(browser, server, pages: int, seconds: float):
+    """`pages` Playground pages opened at once, then trained together."""
+    opened = [open_page(browser) for _ in range(pages)]
+    url = server.render(PLAYGROUND, SPIRAL)
+    earlier = {process.pid for process in server.kernels()}  # of pages closed before
+    for page, _traffic in opened:  # navigate from inside each page: goto would block in turn
+        page.evaluate("(url) => { setTimeout(() => { location.href = url; }, 0); }", url)
+    times: list[float | None] = [None] * pages
+    deadline = time.monotonic() + DEADLINE
+    while None in times and time.monotonic() < deadline:
+        for index, (page, _traffic) in enumerate(opened):
+            if times[index] is None:
+                times[index] = interactive(page)
+        time.sleep(0.25)
+    ready = []
+    for (page, traffic), seconds in zip(opened, times, strict=True):
+        if seconds is None:
+            continue
+        try:  # 10 pages drawing at once on 2 cores: the first redraws can take minutes
+            start_training(page, steady=False)
+        except PlaywrightError as error:
+            print(f"a page did not start training: {str(error).splitlines()[0]}")
+            continue
+        ready.append((page, traffic))
+    windows = [Window(page, traffic) for page, traffic in ready]
+    rss = []
+    time.sleep(seconds / 2)  # half-way through the window: every kernel is training
+    for process in server.kernels():
+        if process.pid not in earlier:
+            with contextlib.suppress(psutil.Error):
+                rss.append(process.memory_info().rss)
+    time.sleep(seconds / 2)
+    trainings = [window.end() for window in windows]
+    for page, _traffic in opened:
+        close(page)
+    return times, trainings, rss
+
+
+# ---------------------------------------------------------------------------------- printing
+def spread(values: list[float], digits: int = 2) -> str:
+    """Median and, for several values, their range."""
+    middle = statistics.median(values)
+    if len(values) == 1:
+        return f"{middle:.{digits}f}"
+    return f"{middle:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def row(label: str, result: str, target: str, met: bool | None, reference: str = "") -> None:
+    """One line of the table: what, measured, target, met or not, TF Playground's figure."""
+    verdict = "" if met is None else ("met" if met else "MISSED")
+    print(f"  {label:<34}{result:<28}{target:<12}{verdict:<8}{reference}")
+
+
+def print_loads(loads: dict[str, list[Load]], mode: str, limit: float) -> None:
+    """Time to interactive and bytes to first render, per page."""
+    for name, results in loads.items():
+        seconds = [r.seconds for r in results]
+        reference = f"TF {TF_PLAYGROUND['interactive s']:g} s" if name == PLAYGROUND else ""
+        met = statistics.median(seconds) <= limit
+        row(f"{name}, {mode}", f"{spread(seconds)} s", f"<= {limit:g} s", met, reference)
+        html = statistics.median(r.html for r in results)
+        row("", f"  (HTML received at {html:.2f} s)", "", None)
+    for name, results in loads.items():
+        total = [r.total / 1e6 for r in results]
+        http = statistics.median(r.http for r in results) / 1e6
+        socket = statistics.median(r.socket for r in results) / 1e6
+        reference = f"TF {TF_PLAYGROUND['MB']:g} MB" if name == PLAYGROUND else ""
+        met = statistics.median(total) <= TARGETS["MB"]
+        row(f"{name}, {mode}", f"{spread(total)} MB", f"<= {TARGETS['MB']:g} MB", met, reference)
+        row("", f"  HTTP {http:.2f} + websocket {socket:.2f}", "", None)
+
+
+def print_training(training: Training) -> None:
+    """Rates seen during one page's training window."""
+    slowest = min(training.refreshes.values())
+    for name, rate in training.refreshes.items():
+        row(f"refreshes/s, view {name}", f"{rate:.1f}", "", None)
+    met = slowest >= TARGETS["refreshes/s"]
+    row("refreshes/s, slowest view", f"{slowest:.1f}", f">= {TARGETS['refreshes/s']:g}", met)
+    epochs = training.epochs_per_second
+    reference = f"TF {TF_PLAYGROUND['epochs/s']:g}"
+    row("kernel steps/s", f"{training.steps_per_second:.0f}", "", None)
+    row("kernel epochs/s", f"{epochs:.1f}", f">= {TARGETS['epochs/s']:g}", epochs >= 110, reference)
+    row("websocket while training", f"{training.socket_per_second / 1e3:.0f} KB/s", "", None)
+    row("browser main thread in long tasks", f"{training.busy:.0%} of the time", "", None)
+
+
+def print_concurrent(times: list[float | None], trainings: list[Training], rss: list[int]) -> None:
+    """Per page: time to interactive, slowest view's refresh rate, kernel speed; memory."""
+    for index, seconds in enumerate(times):
+        if seconds is None:
+            row(f"page {index + 1}", f"not interactive in {DEADLINE:.0f} s", "", None)
+    ready = [t for t in times if t is not None]
+    if ready:
+        row("time to interactive", f"{spread(ready, 1)} s", "", None)
+    if trainings:
+        slowest = [min(t.refreshes.values()) for t in trainings]
+        row("refreshes/s, slowest view", f"{spread(slowest, 1)} per page", "", None)
+        row(
+            "kernel steps/s, per page", spread([t.steps_per_second for t in trainings], 0), "", None
+        )
+        total = sum(t.epochs_per_second for t in trainings)
+        row("kernel epochs/s, per page", spread([t.epochs_per_second for t in trainings], 1),
+            f"(sum {total:.0f})", None)  # fmt: skip
+    if rss:
+        row("memory per kernel (RSS)", f"{spread([r / 1e6 for r in rss], 0)} MB", "", None)
+        row("memory, all kernels", f"{sum(rss) / 1e9:.2f} GB ({len(rss)} kernels)", "", None)
+    row(f"all {len(times)} pages interactive", f"{len(ready)} of {len(times)}", "all",
+        len(ready) == len(times))  # fmt: skip
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="page loads per measurement")
+    parser.add_argument("--seconds", type=float, default=10.0, help="training window")
+    parser.add_argument("--pages", type=int, default=10, help="concurrent pages")
+    parser.add_argument("--quick", action="store_true", help="1 round, 3 s, 3 pages")
+    parser.add_argument("--parts", default="loads,training,concurrent",
+                        help="what to measure, of loads,training,concurrent")  # fmt: skip
+    parser.add_argument("--voila-option", action="append", default=[], metavar="OPTION",
+                        help="extra option for both servers, e.g. "
+                        "--voila-option=--VoilaExecutor.iopub_timeout=60")  # fmt: skip
+    arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.rounds, arguments.seconds, arguments.pages = 1, 3.0, 3
+    parts = set(arguments.parts.split(","))
+    options = arguments.voila_option
+    before = os.getloadavg()
+    started = time.monotonic()
+    with chromium() as browser:
+        chromium_version = f"Chromium {browser.version}"
+        if parts & {"loads", "concurrent"}:
+            server = VoilaServer(COLD, *options, log=LOG)
+            try:
+                if "loads" in parts:
+                    cold = page_loads(server, browser, arguments.rounds, preheated=False)
+                if "concurrent" in parts:
+                    times, trainings, rss = concurrent(
+                        browser, server, arguments.pages, arguments.seconds
+                    )
+            finally:
+                server.stop()
+        if parts & {"loads", "training"}:
+            server = VoilaServer(*options, log=LOG)
+            try:
+                warmup = wait_quiet(server, pool_size())
+                opened = 0
+                if "loads" in parts:
+                    warm = page_loads(server, browser, arguments.rounds, preheated=True)
+                    opened = 2 * arguments.rounds
+                if "training" in parts:
+                    wait_quiet(server, pool_size() + opened)
+                    training = train(browser, server, arguments.seconds)
+            finally:
+                server.stop()
+
+    print(
+        f"Voila {version('voila')}, {chromium_version}, {psutil.cpu_count()} cores; load "
+        f"average {before[0]:.2f} before, {os.getloadavg()[0]:.2f} after; "
+        f"{arguments.rounds} page loads per row, median (range); "
+        f"{time.monotonic() - started:.0f} s in all" + "".join(f"; {o}" for o in options)
+    )
+    print(f"Playground ?{SPIRAL}: TF Playground's spiral setting; lesson {LESSON}")
+    print(f"  {'':<34}{'measured':<28}{'target':<20}reference")
+    if "loads" in parts:
+        print("time to interactive and bytes over HTTP + websocket until then")
+        print_loads(warm, "preheated", TARGETS["preheated s"])
+        print_loads(cold, "cold", TARGETS["cold s"])
+    if parts & {"loads", "training"}:
+        print(f"  (preheating the project's pool of {pool_size()} kernels took {warmup:.0f} s)")
+    if "training" in parts:
+        print(f"training for {training.seconds:.1f} s, one Playground page, preheated server")
+        print_training(training)
+    if "concurrent" in parts:
+        print(f"{arguments.pages} Playground pages opened at once on one cold server, then all "
+              f"trained for {arguments.seconds:g} s")  # fmt: skip
+        print_concurrent(times, trainings, rss)
+
+
+if __name__ == "__main__":
+    main()
