@@ -99,18 +99,25 @@ def test_pooled_kernel_ids_lists_started_kernels_of_every_pool():
     assert pooled_kernel_ids(object()) == set()  # without preheating there are no pools
 
 
-def test_the_culler_spares_pooled_kernels_and_culls_the_rest(monkeypatch):
+def test_the_culler_spares_pooled_and_just_handed_out_kernels_and_culls_the_rest(monkeypatch):
     asked = []
 
     async def stock_culler(self, kernel_id):
         asked.append(kernel_id)
 
     monkeypatch.setattr(AsyncMappingKernelManager, "cull_kernel_if_idle", stock_culler)
-    manager = ClassroomKernelManager()
+    manager = ClassroomKernelManager(cull_idle_timeout=600)
     manager._pools = {"01_playground.ipynb": _pool("pooled")}
-    for kernel_id in ("pooled", "closed-page"):
+    manager._kernel_connections.update({"closed-page": 0, "handed-out": 0})
+    manager.notify_connect("closed-page")  # its page connected, then closed
+    manager.notify_disconnect("closed-page")
+    for kernel_id in ("pooled", "closed-page", "handed-out"):
         asyncio.run(manager.cull_kernel_if_idle(kernel_id))
     assert asked == ["closed-page"]
+    # A kernel whose page never connects is culled once it has been out of the pool that long.
+    manager._out_of_pool_since["handed-out"] -= manager.cull_idle_timeout + 1
+    asyncio.run(manager.cull_kernel_if_idle("handed-out"))
+    assert asked == ["closed-page", "handed-out"]
 
 
 def test_the_server_side_imports_neither_torch_nor_plotly():

@@ -179,9 +179,11 @@ class Playground(widgets.VBox):
         self.dataset = data
         callbacks = [LayerProbe(every=self.probe_every), FieldProbe()]
         self.runner = Runner(trainer, callbacks, max_seconds=self.max_seconds)
+        # The controls first: subscribers are called in order, and the browser draws messages
+        # in order, so after Pause the counters and status go out ahead of the views' redraws.
+        self.run_controls.runner = self.runner
         for view in self.views.values():
             self.runner.subscribe(view)
-        self.run_controls.runner = self.runner
         self.runner.reset()  # one step-0 update: every view draws the fresh network
         self.settings.show(self.config, trainer.n_train)
         self.share.value = "?" + self.to_query()
