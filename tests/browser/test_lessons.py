@@ -1,0 +1,119 @@
+"""Every lesson renders in Voila with the project's config: cells shown, plots drawn, widgets
+present, formulas typeset, and no error, traceback or stderr output anywhere on the page.
+
+All pages open at once (module fixture) so that their kernels and Chromium work side by side;
+each test then waits on its own page's data.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import nbformat
+import pytest
+from voila_harness import ROOT, offline_page
+
+NOTEBOOKS = ROOT / "notebooks"
+LESSONS = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
+# Plotly figures each lesson draws with data: its chart cells plus the views of its dashboards
+# (a Playground's layers and weights views and a live run's layers view stay empty until the
+# first probe, so they count only as drawn). A new lesson needs its line here.
+PLOTS = {
+    "00_start_here": 0,
+    "01_playground": 3,  # Playground: network, loss, boundary (+ empty layers, weights)
+    "02_forward_propagation": 4,  # activation curves; Playground without layers, weights
+    "03_backpropagation": 2,  # live run: loss (+ empty layers); gradient flow
+    "04_gradient_descent": 6,  # three charts; Playground without layers, weights
+    "05_learning_rate": 4,  # two charts; Playground showing loss and boundary
+    "06_regularization": 4,  # histograms and gaps, boundaries; Playground
+    "07_seed_example": 2,  # accuracy and loss; live run: loss (+ empty layers)
+    "08_scaling": 4,  # throughput and convergence; Playground
+}
+RAW_TEX = re.compile(r"\$\$|\\frac|\\\(|\\\[|\$\\[A-Za-z]")
+MATH = re.compile(r"\$[^$\n]+\$|\\\(|\\\[")
+ERRORS = ("Traceback", "Error displaying widget", "There was an error")
+RENDER_SECONDS = 300  # a lesson's kernel may still be preheating when its page opens
+SETTLE_SECONDS = 30  # once cells and widgets are in, for plots and formulas to be drawn
+
+# The page as the tests see it: read in one evaluate, waited on until complete.
+STATE = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  return {
+    visible: getComputedStyle(document.getElementById('rendered_cells')).display !== 'none',
+    plots: plots.length,
+    laidOut: plots.filter(p => p._fullLayout && p.querySelector('.main-svg')).length,
+    withData: plots.filter(p => p._fullLayout && (p.data || []).length > 0).length,
+    loadingWidgets: [...document.querySelectorAll('.jp-OutputArea-output')]
+        .filter(o => o.innerText.includes('Loading widget')).length,
+    widgets: document.querySelectorAll('.jupyter-widgets').length,
+    math: document.querySelectorAll('mjx-container').length,
+    stderr: document.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]').length,
+    errorOutputs: document.querySelectorAll(
+        '[data-mime-type="application/vnd.jupyter.error"], .jp-OutputArea-output.jp-mod-error'
+    ).length,
+    text: document.body.innerText,
+  };
+}"""
+
+
+def has_math(name: str) -> bool:
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    return any(MATH.search(c.source) for c in notebook.cells if c.cell_type == "markdown")
+
+
+def complete(state: dict, name: str) -> bool:
+    """Everything a finished page shows: what the tests then check one by one."""
+    return (
+        state["visible"]
+        and state["withData"] >= PLOTS[name]
+        and state["laidOut"] == state["plots"]
+        and state["loadingWidgets"] == 0
+        and (state["math"] > 0 or not has_math(name))
+        and not RAW_TEX.search(state["text"])
+    )
+
+
+def test_every_lesson_has_an_expected_plot_count():
+    assert set(PLOTS) == set(LESSONS), "PLOTS must list exactly the notebooks in notebooks/"
+
+
+@pytest.fixture(scope="module")
+def lesson_pages(voila, browser):
+    pages = {}
+    for name in LESSONS:
+        page, errors = offline_page(browser), []  # errors: the console's, for failure messages
+        page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text[:200]))
+        page.on("pageerror", lambda error, e=errors: e.append(str(error)[:200]))
+        page.goto(voila.render(name), wait_until="commit", timeout=RENDER_SECONDS * 1000)
+        pages[name] = page, errors
+    yield pages
+    for page, _errors in pages.values():
+        page.context.close()
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_renders(lesson_pages, name):
+    page, errors = lesson_pages[name]
+    page.wait_for_load_state("load", timeout=RENDER_SECONDS * 1000)
+    deadline = time.monotonic() + RENDER_SECONDS
+    state = page.evaluate(STATE)
+    while not complete(state, name) and time.monotonic() < deadline:
+        if state["visible"] and state["loadingWidgets"] == 0:  # all in: the rest is drawing
+            deadline = min(deadline, time.monotonic() + SETTLE_SECONDS)
+        page.wait_for_timeout(250)
+        state = page.evaluate(STATE)
+    text = state.pop("text")
+    assert state["visible"], f"#rendered_cells still hidden: {state}"
+    assert state["laidOut"] == state["plots"], f"plots not drawn by plotly: {state}"
+    assert state["withData"] >= PLOTS[name], f"{PLOTS[name]} plots with data expected: {state}"
+    if name != "00_start_here":
+        assert state["widgets"] > 0, f"no widgets on the page: {state}"
+    assert state["loadingWidgets"] == 0, f"widgets still loading: {state}; console: {errors}"
+    assert state["stderr"] == 0 and state["errorOutputs"] == 0, f"error output: {state}"
+    shown = [error for error in ERRORS if error in text]
+    assert not shown, f"{shown} on the page"
+    raw = RAW_TEX.findall(text)
+    assert not raw, f"formulas left untypeset: {raw[:5]}"
+    if has_math(name):
+        assert state["math"] > 0, "the lesson has formulas but MathJax rendered none"
