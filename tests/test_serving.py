@@ -49,6 +49,8 @@ def test_voila_preheats_a_kernel_per_lesson_and_culls_with_the_classroom_manager
     voila, config = voila_config
     assert voila.preheat_kernel is True and voila.default_pool_size >= 1
     assert voila.multi_kernel_manager_class is ClassroomKernelManager
+    # A page that takes the pooled kernel loads while the pool refills: not at the same moment.
+    assert config.VoilaKernelManager.fill_delay >= 5
     culling = config.MappingKernelManager
     assert 0 < culling.cull_interval <= culling.cull_idle_timeout <= 3600
     assert culling.cull_connected is False  # an open page is never culled, a closed one is
