@@ -26,16 +26,6 @@ def rates(circle):
     return lr_sweep(circle, (0.01, 10.0), steps=100, hidden=(8, 8), seed=0)
 
 
-def trained_by_hand(data, seed: int, steps: int, **settings) -> Trainer:
-    trainer = Trainer(MLP([2, 8, 8, 1], activation="tanh", seed=seed), data, seed=seed, **settings)
-    trainer.fit(steps=steps)
-    return trainer
-
-
-def weights_of(trainer: Trainer) -> np.ndarray:
-    return np.concatenate([layer.weight.detach().numpy().ravel() for layer in trainer.model.layers])
-
-
 # --------------------------------------------------------------------------- learning rate
 def test_a_diverging_learning_rate_is_flagged_and_a_small_one_is_not(rates) -> None:
     small, large = rates.run(0.01), rates.run(10.0)
