@@ -6,6 +6,7 @@ import asyncio
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -82,6 +83,13 @@ def test_voila_serves_images(voila_config, path):
     assert not any(re.fullmatch(rule, path) for rule in voila.file_denylist)
 
 
+def run(coroutine) -> object:
+    """asyncio.run in a thread of its own: Playwright's sync API (tests/browser, earlier in the
+    session) keeps an event loop running in the main thread, where asyncio.run refuses to."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def _pool(*kernel_ids: str | None) -> list:
     """Futures as Voila's pools hold them: done with a result, or still starting."""
     loop = asyncio.new_event_loop()
@@ -114,11 +122,11 @@ def test_the_culler_spares_pooled_and_just_handed_out_kernels_and_culls_the_rest
     manager.notify_connect("closed-page")  # its page connected, then closed
     manager.notify_disconnect("closed-page")
     for kernel_id in ("pooled", "closed-page", "handed-out"):
-        asyncio.run(manager.cull_kernel_if_idle(kernel_id))
+        run(manager.cull_kernel_if_idle(kernel_id))
     assert asked == ["closed-page"]
     # A kernel whose page never connects is culled once it has been out of the pool that long.
     manager._out_of_pool_since["handed-out"] -= manager.cull_idle_timeout + 1
-    asyncio.run(manager.cull_kernel_if_idle("handed-out"))
+    run(manager.cull_kernel_if_idle("handed-out"))
     assert asked == ["closed-page", "handed-out"]
 
 

@@ -1,8 +1,9 @@
 """Every lesson renders in Voila with the project's config: cells shown, plots drawn, widgets
 present, formulas typeset, and no error, traceback or stderr output anywhere on the page.
 
-All pages open at once (module fixture) so that their kernels and Chromium work side by side;
-each test then waits on its own page's data.
+Pages open one at a time, as a visitor opens them: nine pages at once on a 2-core machine
+starve Chromium and the kernels alike (a Playground then never left "Loading widget", which
+benchmarks/browser.py's concurrent-pages part measures instead).
 """
 
 from __future__ import annotations
@@ -78,23 +79,22 @@ def test_every_lesson_has_an_expected_plot_count():
     assert set(PLOTS) == set(LESSONS), "PLOTS must list exactly the notebooks in notebooks/"
 
 
-@pytest.fixture(scope="module")
-def lesson_pages(voila, browser):
-    pages = {}
-    for name in LESSONS:
-        page, errors = offline_page(browser), []  # errors: the console's, for failure messages
-        page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text[:200]))
-        page.on("pageerror", lambda error, e=errors: e.append(str(error)[:200]))
-        page.goto(voila.render(name), wait_until="commit", timeout=RENDER_SECONDS * 1000)
-        pages[name] = page, errors
-    yield pages
-    for page, _errors in pages.values():
-        page.context.close()
+@pytest.fixture
+def lesson_page(voila, browser, request):
+    """The lesson's page, opened; with the console's errors, for failure messages."""
+    page, errors = offline_page(browser), []
+    page.on("console", lambda m, e=errors: m.type == "error" and e.append(m.text[:200]))
+    page.on("pageerror", lambda error, e=errors: e.append(str(error)[:200]))
+    page.goto(voila.render(request.param), wait_until="commit", timeout=RENDER_SECONDS * 1000)
+    yield page, errors
+    page.context.close()
 
 
-@pytest.mark.parametrize("name", LESSONS)
-def test_lesson_renders(lesson_pages, name):
-    page, errors = lesson_pages[name]
+@pytest.mark.parametrize(
+    ("lesson_page", "name"), [(n, n) for n in LESSONS], indirect=["lesson_page"]
+)
+def test_lesson_renders(lesson_page, name):
+    page, errors = lesson_page
     page.wait_for_load_state("load", timeout=RENDER_SECONDS * 1000)
     deadline = time.monotonic() + RENDER_SECONDS
     state = page.evaluate(STATE)
