@@ -21,6 +21,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e '.[test]'
+	# The browser's cached assets where Voila and JupyterLab serve them (an editable install
+	# skips the wheel's data files): links into the checkout.
+	$(BIN)/python -m nnviz.serving
 	touch $@
 
 LINTED := nnviz tests benchmarks tools notebooks conftest.py

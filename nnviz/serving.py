@@ -59,3 +59,64 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
                 return
         self._out_of_pool_since.pop(kernel_id, None)
         await super().cull_kernel_if_idle(kernel_id)
+
+
+# ---------------------------------------------------------------------- JupyterLab's assets
+STATIC_ROUTE = "nnviz/static"  # under the server's base URL; Voila uses its template's route
+
+
+def _jupyter_server_extension_points() -> list[dict]:
+    """jupyter_server's entry point: this module is the extension (enabled by the
+    jupyter_server_config.d/nnviz.json that nnviz installs)."""
+    return [{"module": "nnviz.serving"}]
+
+
+def _load_jupyter_server_extension(server_app: object) -> None:
+    """Serve nnviz/static (nnviz's front end and plotly.js) at <base_url>nnviz/static/, cached:
+    the front end asks for `?v=<content hash>` URLs, which tornado serves with a long max-age."""
+    from pathlib import Path
+
+    from jupyter_server.utils import url_path_join
+    from tornado.web import StaticFileHandler
+
+    web_app = server_app.web_app
+    route = url_path_join(web_app.settings["base_url"], STATIC_ROUTE, "(.*)")
+    folder = str(Path(__file__).resolve().parent / "static")
+    web_app.add_handlers(".*$", [(route, StaticFileHandler, {"path": folder})])
+
+
+def install_assets(prefix: str | None = None) -> list[str]:
+    """Link nnviz's browser assets where Jupyter servers look (`prefix`: sys.prefix): the Voila
+    template folder and JupyterLab's server-extension config. A wheel install does this through
+    its data files; an editable install (`pip install -e`, the Makefile's) needs this call, and
+    its links follow the checkout. Returns the paths written."""
+    import os
+    import shutil
+    import sys
+    from pathlib import Path
+
+    root = Path(prefix or sys.prefix)
+    package = Path(__file__).resolve().parent
+    config = package.parent / "jupyter-config"
+    links = {
+        root / "share/jupyter/voila/templates/nnviz/static": package / "static",
+        root / "share/jupyter/voila/templates/nnviz/conf.json": config
+        / "voila/templates/nnviz/conf.json",
+        root / "etc/jupyter/jupyter_server_config.d/nnviz.json": config
+        / "jupyter_server_config.d/nnviz.json",
+    }
+    written = []
+    for link, target in links.items():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if link.is_symlink() or link.is_file():
+            link.unlink()
+        elif link.is_dir():
+            shutil.rmtree(link)
+        os.symlink(target, link)
+        written.append(str(link))
+    return written
+
+
+if __name__ == "__main__":
+    for path in install_assets():
+        print(path)

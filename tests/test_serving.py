@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 import sys
@@ -135,3 +136,35 @@ def test_the_server_side_imports_neither_torch_nor_plotly():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_install_assets_links_the_static_files_where_voila_and_jupyterlab_look(tmp_path):
+    from nnviz.serving import install_assets
+    from nnviz.views.figure import ASSETS
+
+    written = install_assets(str(tmp_path))
+    static = tmp_path / "share/jupyter/voila/templates/nnviz/static"
+    assert str(static) in written
+    for name in ASSETS.values():
+        assert (static / name).is_file()
+    assert json.loads((tmp_path / "share/jupyter/voila/templates/nnviz/conf.json").read_text()) == {
+        "base_template": "lab"
+    }
+    config = json.loads((tmp_path / "etc/jupyter/jupyter_server_config.d/nnviz.json").read_text())
+    assert config["ServerApp"]["jpserver_extensions"] == {"nnviz.serving": True}
+    assert install_assets(str(tmp_path)) == written  # again: replaced, not an error
+
+
+def test_the_server_extension_serves_nnviz_static_under_the_base_url():
+    import nnviz.serving as serving
+
+    added = []
+    web_app = SimpleNamespace(
+        settings={"base_url": "/user/a/"}, add_handlers=lambda host, rules: added.extend(rules)
+    )
+    assert serving._jupyter_server_extension_points() == [{"module": "nnviz.serving"}]
+    serving._load_jupyter_server_extension(SimpleNamespace(web_app=web_app))
+    (route, handler, options), = added  # fmt: skip
+    assert route == "/user/a/nnviz/static/(.*)"
+    assert handler.__name__ == "StaticFileHandler"
+    assert options["path"].endswith("nnviz/static")

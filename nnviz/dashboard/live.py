@@ -62,7 +62,7 @@ def live(
     views: Iterable[str | View] = ("loss",),
     callbacks: Iterable = (),
     start: bool = True,
-    interval: float = 0.1,
+    interval: float = View.refresh_interval,
     max_steps: int | None = None,
     max_seconds: float | None = None,
 ) -> LiveRun:

@@ -25,7 +25,7 @@ from nnviz.dashboard.run_controls import RunControls, session_cap
 from nnviz.fields import FieldProbe
 from nnviz.probes import LayerProbe
 from nnviz.runner import Runner
-from nnviz.views import VIEWS
+from nnviz.views import VIEWS, View
 
 CONTROLS = (
     "problem", "dataset", "regenerate", "noise", "train_percent", "batch_size", "features",
@@ -178,7 +178,9 @@ class Playground(widgets.VBox):
         data, _model, trainer = self.config.build(self.data)
         self.dataset = data
         callbacks = [LayerProbe(every=self.probe_every), FieldProbe()]
-        self.runner = Runner(trainer, callbacks, max_seconds=self.max_seconds)
+        self.runner = Runner(
+            trainer, callbacks, interval=View.refresh_interval, max_seconds=self.max_seconds
+        )
         # The controls first: subscribers are called in order, and the browser draws messages
         # in order, so after Pause the counters and status go out ahead of the views' redraws.
         self.run_controls.runner = self.runner

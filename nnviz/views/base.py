@@ -25,7 +25,9 @@ BROWSER_PATIENCE = 5.0  # s without an acknowledgement before a view sends again
 class View:
     """Owns `figure` (and any controls in `widget`); subclasses implement ingest/draw/clear."""
 
-    refresh_interval = 0.1  # seconds between redraws while training (10 per second)
+    # Seconds between redraws while training: 25 a second, if the browser keeps up (each view
+    # waits for the browser's acknowledgement of its previous redraw before it sends the next).
+    refresh_interval = 0.04
     # Which records the view reads: "probe" (a LayerProbe's ProbeRecord) and/or "field" (a
     # FieldProbe's FieldRecord); nnviz.live adds those probes to the run.
     needs: tuple[str, ...] = ()

@@ -5,8 +5,9 @@ positive, near-white at the boundary; K classes: a colour per class, paler where
 less sure) under the train points (white outline) and test points (black outline). Other data:
 the confusion matrix (true class rows, predicted columns). One figure, four fixed traces.
 
-What goes over the wire per refresh is the heatmap's z (a float32 typed array, ~22 KB for 64 x 64)
-and the title; the points and the axes only when the DataRecord changes (views compare records by
+The plane is a raster (Figure.add_raster): the browser recolours it in place, without a replot.
+What goes over the wire per refresh is its z, one byte a cell (quantize: 4 KB for 64 x 64), and
+the title; the points and the axes only when the DataRecord changes (views compare records by
 identity), visibility only when it changes. Values go through Figure.assign in wire form: plotly's
 per-property validation was most of the drawing time.
 """
@@ -19,13 +20,13 @@ import plotly.graph_objects as go
 
 from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import typed_array
+from nnviz.views.figure import quantize
 
 ORANGE, NEAR_WHITE, BLUE = "#f59322", "#e8eaeb", "#0877bd"  # TF Playground's colour scale
 DIVERGING = [[0.0, ORANGE], [0.5, NEAR_WHITE], [1.0, BLUE]]
 CLASS_COLOURS = (ORANGE, BLUE, "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 _SHADE = 0.45  # K classes: z = class - 0.45 .. class + 0.45 as the confidence rises
-_HEAT, _TRAIN, _TEST, _CONFUSION = range(4)
+_TRAIN, _TEST, _CONFUSION = range(3)  # traces; the plane is raster 0
 
 
 class DecisionBoundaryView(View):
@@ -46,7 +47,9 @@ class DecisionBoundaryView(View):
         self._field: FieldRecord | None = None
         self._drawn_data: DataRecord | None = None  # whose points and axes the figure shows
         self._drawn_colours: tuple | None = None  # (data, discretize) the colour scale is for
-        self._drawn_visible = [False] * 4  # per trace, as built
+        self._drawn_visible = [False] * 3  # per trace, as built
+        self._drawn_plane = False
+        self._levels = (0.0, 1.0)  # the plane's value range, as its colour scale spans it
         self._drawn_title: str | None = None
         self._checkboxes: dict[str, widgets.Checkbox] = {}
         # False when a dashboard carries these settings itself (the Playground's, in its link).
@@ -55,12 +58,13 @@ class DecisionBoundaryView(View):
         point = {"mode": "markers", "marker": {"size": 6}, "visible": False}
         self.figure.add_traces(
             [
-                go.Heatmap(name="output", showscale=False, visible=False),
                 go.Scatter(name="train", **point),
                 go.Scatter(name="test", **point),
                 go.Heatmap(name="confusion", colorscale="Blues", showscale=False, visible=False),
             ]
         )
+        self.figure.add_raster(x=(0, 1), y=(0, 1), colorscale=DIVERGING)
+        self.figure.set_raster(0, visible=False)
 
     # ------------------------------------------------------------------ settings
     @property
@@ -117,22 +121,23 @@ class DecisionBoundaryView(View):
         """Write the heatmap (or the confusion counts), and the points if the data changed."""
         field = self._field
         if field is None:
-            self._show([False] * 4)
+            self._show([False] * 3)
+            self._show_plane(False)
             self._set_title("waiting for the first update")
             return
         data, plane = field.data, field.output is not None
         if data is not self._drawn_data:
             self._draw_data(field, plane)
-        shown = (plane, plane, plane and self._show_test, not plane and field.confusion is not None)
+        shown = (plane, plane and self._show_test, not plane and field.confusion is not None)
         self._show(shown)
+        self._show_plane(plane)
         if plane:
             if self._drawn_colours != (data, self._discretize):
                 self._draw_colours(data)
-            z = typed_array(np.asarray(self._plane_z(field), np.float32))
-            self.figure.assign(_HEAT, {"z": z})
+            low, high = self._levels
+            self.figure.set_raster(0, z=quantize(self._plane_z(field), low, high))
         elif field.confusion is not None:
-            z = typed_array(np.asarray(field.confusion, np.int32))  # int64 has no typed array
-            self.figure.assign(_CONFUSION, {"z": z})
+            self.figure.assign(_CONFUSION, {"z": np.asarray(field.confusion, np.int32)})
         self._set_title(_title(field, plane))
 
     # ------------------------------------------------------------------ helpers
@@ -142,6 +147,21 @@ class DecisionBoundaryView(View):
             if self._drawn_visible[index] != value:
                 self.figure.assign(index, {"visible": bool(value)})
                 self._drawn_visible[index] = bool(value)
+
+    def _show_plane(self, shown: bool) -> None:
+        if self._drawn_plane != shown:
+            self.figure.set_raster(0, visible=shown)
+            self._drawn_plane = shown
+
+    def plane(self) -> np.ndarray | None:
+        """The plane's values as drawn (the raster's z decoded), or None before a 2-D field."""
+        raster = self.figure.rasters[0]
+        if raster["z"] is None or not self._drawn_plane:
+            return None
+        low, high = raster["levels"]
+        z = raster["z"].astype(np.float32) * np.float32((high - low) / 254) + np.float32(low)
+        z[raster["z"] == 255] = np.nan
+        return z
 
     def _set_title(self, text: str) -> None:
         if text != self._drawn_title:
@@ -155,7 +175,12 @@ class DecisionBoundaryView(View):
         axes: dict[str, tuple] = {}  # title, range, autorange per axis
         if plane:
             x_min, x_max, y_min, y_max = (float(value) for value in data.extent)
-            figure.assign(_HEAT, {"x": _floats(field.grid_x), "y": _floats(field.grid_y)})
+            # The grid values are cell centres: the image spans half a cell beyond them.
+            half_x = (x_max - x_min) / (2 * (len(field.grid_x) - 1))
+            half_y = (y_max - y_min) / (2 * (len(field.grid_y) - 1))
+            x = (float(field.grid_x[0]) - half_x, float(field.grid_x[-1]) + half_x)
+            y = (float(field.grid_y[0]) - half_y, float(field.grid_y[-1]) + half_y)
+            figure.set_raster(0, x=x, y=y)
             axes = {"xaxis": ("x1", [x_min, x_max], False), "yaxis": ("x2", [y_min, y_max], False)}
             kind = "value" if data.task == "regression" else "class"
             hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{kind} %{{marker.color:.3g}}<extra></extra>"
@@ -192,18 +217,19 @@ class DecisionBoundaryView(View):
             low, high = (-1.0, 1.0) if hard else (-bound, bound)
             heat = {"colorscale": DIVERGING, "zmin": low, "zmax": high}
             points = {"colorscale": DIVERGING, "cmin": -bound, "cmax": bound}
-            label = "sign of the output %{z:.0f}" if hard else "output %{z:.3f}"
+            label = "sign of the output %{z:.0f}" if hard else "output %{z:.2f}"
         elif data.n_classes == 2:
             heat = {"colorscale": DIVERGING, "zmin": 0.0, "zmax": 1.0}
             points = {"colorscale": _class_scale(2, shaded=False), "cmin": -0.5, "cmax": 1.5}
-            label = "class %{z:.0f}" if hard else "P(class 1) %{z:.3f}"
+            label = "class %{z:.0f}" if hard else "P(class 1) %{z:.2f}"
         else:
             k = data.n_classes
             heat = {"colorscale": _class_scale(k, shaded=not hard), "zmin": -0.5, "zmax": k - 0.5}
             points = {"colorscale": _class_scale(k, shaded=False), "cmin": -0.5, "cmax": k - 0.5}
             label = "class %{z:.0f}"  # the shade offset stays within +-0.45 of the class
-        hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{label}<extra></extra>"
-        self.figure.assign(_HEAT, {"hovertemplate": hover, **heat})
+        hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{label}"
+        self._levels = (heat["zmin"], heat["zmax"])
+        self.figure.set_raster(0, hover=hover, levels=list(self._levels), **heat)
         for index in (_TRAIN, _TEST):
             self.figure.assign(index, {f"marker.{key}": value for key, value in points.items()})
         self._drawn_colours = (data, hard)

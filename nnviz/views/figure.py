@@ -1,21 +1,29 @@
-"""Figures for the views: plotly FigureWidgets that share one copy of plotly.js per page and
-stay current for browsers that connect late.
+"""Figures for the views: plotly FigureWidgets drawn by nnviz's own front end.
 
-Why a shared bundle: plotly's FigureWidget is an anywidget whose `_esm` trait carries plotly.js
-and its widget code, ~5 MB, and every instance syncs its own copy (platform notes: one figure
-costs 5.1 MB over the websocket, three cost 15.3 MB). Here one hidden `PlotlyLibrary` widget per
-kernel carries that module once; its front end imports it and leaves the import's promise on
-`globalThis`. Every `Figure` then syncs a few hundred bytes of `_esm` that await that promise
-and hand anywidget plotly's own widget definition, so the page pays ~5 MB whatever the number of
-views, and everything FigureWidget does (batch_update, restyle, on_click) works unchanged.
+Why not plotly's own front end: its FigureWidget is an anywidget whose `_esm` carries the full
+plotly.js (~5 MB) over the websocket on every visit, never cached, and its updates replot every
+trace of a figure (a heatmap re-encodes a PNG at each replot). nnviz's `Figure` keeps plotly.py's
+Python side and replaces the rest:
+
+- assets: nnviz/static/nnviz-plot.js and plotly.js's cartesian build (1.5 MB) are static files
+  that the browser caches (Voila: the nnviz template's static folder; JupyterLab: the nnviz
+  server extension), fetched by a ~2 KB loader; without either route they come over the
+  websocket, so a figure works anywhere;
+- wire: one custom message per batch_update, numpy arrays as raw binary buffers;
+- browser: edits are drawn by their cost (nnviz-plot.js): rasters (add_raster) as images
+  recoloured in place, line data inside the axes as a new SVG path, colours as style edits, and
+  only the rest as a replot, at most once per animation frame, acknowledged once drawn.
+
+A page that connects late (a reload, Voila after the cells ran) gets the current figure: the
+synced state is refreshed whenever it is asked for, and the front end asks for a full copy if
+updates went out while it was loading.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
-import threading
-import time
 from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
@@ -24,67 +32,92 @@ from pathlib import Path
 import nnviz.views._lazy_nbformat  # noqa: F401  before plotly, which imports nbformat eagerly
 
 # isort: on
-import anywidget
 import numpy as np
-import plotly
 import plotly.graph_objects as go
 import traitlets
 from _plotly_utils import basevalidators
 from plotly.basedatatypes import Undefined
 
-# The widget bundle plotly's own FigureWidget ships (plotly.js + its widget front end).
-_BUNDLE = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
-_KEY = json.dumps(f"__nnviz_plotly_{plotly.__version__}")  # one promise per plotly version
+# nnviz's own front end (nnviz/static/nnviz-plot.js) and the plotly.js build it draws with, served
+# as static files (Voila: the nnviz template's static folder; JupyterLab: nnviz's server
+# extension), so the browser caches them: the page's websocket carries only this small loader.
+STATIC = Path(__file__).resolve().parent.parent / "static"
+FRONT_FILE = "nnviz-plot.js"
+PLOTLY_FILE = "plotly-cartesian-4.1.1.min.js"
+FRONT_VERSION = hashlib.sha1((STATIC / FRONT_FILE).read_bytes()).hexdigest()[:12]
+PLOTLY_VERSION = "4.1.1"
+ASSETS = {"front": FRONT_FILE, "plotly": PLOTLY_FILE}
 
-_LIBRARY_ESM = f"""
-export default {{
-  initialize({{ model }}) {{
-    const key = {_KEY};
-    if (!globalThis[key]) {{
-      const url = URL.createObjectURL(
-        new Blob([model.get("source")], {{ type: "text/javascript" }})
-      );
-      globalThis[key] = import(url);
-    }}
-  }},
-}};
-"""
-
-_FIGURE_ESM = f"""
-const key = {_KEY};
+_LOADER_ESM = """
+const VERSION = "__VERSION__", PLOTLY = { name: "__PLOTLY__", version: "__PLOTLY_VERSION__" };
+const key = `__nnviz_front_${VERSION}`;
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-export default () => {{
-  // plotly's own widget definition, once the library widget's import has finished.
-  const definition = (async () => {{
-    while (!globalThis[key]) await pause(20);  // the library widget may reach the page later
-    const plotly = await globalThis[key];
-    // After every update plotly's view sends the kernel each trace's computed differences from
-    // its construction-time data: whole arrays, 5 figures x 10 a second, which queued ahead of
-    // the Pause click and kept the kernel busy. nnviz reads nothing back from them.
-    // Each is now an empty acknowledgement, sent once the browser has drawn the update: the
-    // kernel draws the next refresh only then (View), so a slow browser is never flooded.
-    plotly.FigureView.prototype._sendTraceDeltas = function (id) {{
-      this.model.set("_js2py_traceDeltas", {{ trace_deltas: [], trace_edit_id: id }});
-      this.touch();
-    }};
-    plotly.FigureView.prototype._sendLayoutDelta = () => {{}};
-    return plotly.default();
-  }})();
-  let initialized;
-  return {{
-    // anywidget gives up on a model whose initialize takes over 2 s, and the 5 MB import can
-    // take longer on a busy machine: answer within 1.5 s and let render wait for the rest.
-    initialize(props) {{
-      initialized = definition.then((plotly) => plotly.initialize(props));
-      return Promise.race([initialized, pause(1500)]).then(() => undefined);
-    }},
-    async render(props) {{
-      await initialized;
-      return (await definition).render(props);
-    }},
-  }};
-}};
+
+function baseUrl() {
+  try {
+    const config = document.getElementById("jupyter-config-data");
+    if (config) return JSON.parse(config.textContent).baseUrl || "/";
+  } catch (error) { /* not a Jupyter page */ }
+  return "/";
+}
+
+function ask(model, name) {
+  // The file itself over the websocket: only where no static route serves it.
+  return new Promise((resolve) => {
+    const listener = (content, buffers) => {
+      if (content.op === "asset" && content.name === name) {
+        model.off("msg:custom", listener);
+        resolve(new TextDecoder().decode(buffers[0]));
+      }
+    };
+    model.on("msg:custom", listener);
+    model.send({ method: "asset", name });
+  });
+}
+
+function front(model) {
+  if (!globalThis[key]) {
+    globalThis[key] = (async () => {
+      const base = baseUrl();
+      const voila = base + "voila/templates/nnviz/static/", lab = base + "nnviz/static/";
+      const order = location.pathname.includes("/voila/") ? [voila, lab] : [lab, voila];
+      for (const prefix of order) {
+        try {
+          const module = await import(`${prefix}__FRONT__?v=${VERSION}`);
+          await module.ready(prefix, PLOTLY);
+          return module;
+        } catch (error) { /* not served here: try the next route */ }
+      }
+      const source = await ask(model, "front");
+      const blob = new Blob([source], { type: "text/javascript" });
+      const module = await import(URL.createObjectURL(blob));
+      await module.ready(null, PLOTLY, (name) => ask(model, name));
+      return module;
+    })();
+  }
+  return globalThis[key];
+}
+
+export default () => {
+  let loaded;
+  return {
+    // anywidget gives up on an initialize that takes over 2 s: answer within 1.5 s, and let the
+    // figure's store ask the kernel for anything it missed once the front end is there.
+    initialize({ model }) {
+      loaded = front(model).then((module) => { module.initialize({ model }); return module; });
+      return Promise.race([loaded, pause(1500)]).then(() => undefined);
+    },
+    async render({ model, el }) {
+      const module = await (loaded || front(model));
+      return module.render({ model, el });
+    },
+  };
+};
 """
+_TOKENS = {"__VERSION__": FRONT_VERSION, "__PLOTLY__": PLOTLY_FILE,
+           "__PLOTLY_VERSION__": PLOTLY_VERSION, "__FRONT__": FRONT_FILE}  # fmt: skip
+for _token, _value in _TOKENS.items():
+    _LOADER_ESM = _LOADER_ESM.replace(_token, _value)
 
 
 class _NumpyFirst:
@@ -146,58 +179,191 @@ BASE_LAYOUT = {
 CONFIG = {"displaylogo": False, "responsive": True}
 
 
-class PlotlyLibrary(anywidget.AnyWidget):
-    """Carries plotly's widget bundle to the page once; never displayed."""
-
-    _esm = _LIBRARY_ESM
-    source = traitlets.Unicode("").tag(sync=True)
-
-
-_library: PlotlyLibrary | None = None
-_library_lock = threading.Lock()
-
-
-def plotly_library() -> PlotlyLibrary:
-    """The kernel's PlotlyLibrary widget, created (or re-created after close) on first use."""
-    global _library
-    with _library_lock:
-        if _library is None or _library.comm is None:
-            _library = PlotlyLibrary(source=_BUNDLE.read_text(encoding="utf-8"))
-        return _library
+IN_FLIGHT = 2  # updates a figure may have sent that the browser has not yet drawn
+_CLICK_STATE = {"alt": False, "ctrl": False, "meta": False, "shift": False, "button": 0,
+                "buttons": 0}  # fmt: skip
 
 
 class Figure(go.FigureWidget):
-    """A FigureWidget that uses the shared plotly.js and keeps its synced state current."""
+    """A FigureWidget drawn by nnviz's front end: cached assets, cheap live updates, rasters.
 
-    _esm = _FIGURE_ESM
+    Python-side it is plotly's FigureWidget (data, layout, batch_update, on_click, validation);
+    what differs is the wire and the browser. Edits go as one custom message per batch, arrays as
+    raw binary buffers; heatmaps that change every refresh are *rasters* (add_raster), drawn as
+    images that the browser recolours without a replot. The browser acknowledges each update
+    once it has drawn it, and `awaiting_browser` tells the views to wait for that."""
+
+    _esm = _LOADER_ESM
+    _nnviz_rev = traitlets.Int(0).tag(sync=True)  # the update the synced state is current to
+    _nnviz_rasters = traitlets.List([]).tag(sync=True)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        plotly_library()  # opened before the figure, so the page meets the library first
-        self._drawn_edit: int | None = None  # the last update a browser said it has drawn
-        self._sent_at = self._drawn_at = 0.0  # monotonic clock
-        self._browser_seconds = 0.0  # how long the browser took to draw the last update
+        self._rev = 0  # updates sent so far
+        self._drawn_rev: int | None = None  # the last update a browser said it has drawn
+        self._raster_specs: list[dict] = []
+        self._raster_edits: dict[int, dict] = {}
+        self._structure_changed = False  # rasters added or removed since the last message
+        self._bytes_sent = 0  # payload bytes of every message sent (JSON + buffers)
         super().__init__(*args, **kwargs)
+        self.on_msg(self._on_front_message)
 
-    @traitlets.observe("_js2py_traceDeltas")
-    def _on_drawn(self, change: dict) -> None:
-        if change["new"]:
-            self._drawn_edit = change["new"]["trace_edit_id"]
-            self._drawn_at = time.monotonic()
-            self._browser_seconds = max(self._drawn_at - self._sent_at, 0.0)
+    # ------------------------------------------------------------------ the browser's side
+    def _on_front_message(self, _widget: object, content: dict, buffers: list) -> None:
+        method = content.get("method") if isinstance(content, dict) else None
+        if method == "drawn":
+            self._drawn_rev = max(self._drawn_rev or 0, int(content.get("rev", 0)))
+        elif method == "sync" and int(content.get("rev", -1)) != self._rev:
+            self._send_figure()  # the page missed updates while its front end loaded
+        elif method == "click":
+            points = content.get("points") or []
+            data = {
+                "trace_indexes": [int(p["trace"]) for p in points],
+                "point_indexes": [int(p["point"]) for p in points],
+                "xs": [p.get("x") for p in points],
+                "ys": [p.get("y") for p in points],
+            }
+            callback = {"event_type": "plotly_click", "points": data, "device_state": _CLICK_STATE}
+            self._handler_js2py_pointsCallback({"new": callback})
+        elif method == "asset" and content.get("name") in ASSETS:
+            source = (STATIC / ASSETS[content["name"]]).read_bytes()
+            self.send({"op": "asset", "name": content["name"]}, [source])
+
+    @property
+    def bytes_sent(self) -> int:
+        """Payload bytes of every message this figure has sent (JSON text plus buffers)."""
+        return self._bytes_sent
 
     @property
     def awaiting_browser(self) -> bool:
         """True while a browser that has acknowledged updates before has not yet drawn the
-        latest one, or drew it less than its drawing time ago; False with no browser at all
-        (tests, a kernel nobody watches yet)."""
-        if self._drawn_edit is None:
-            return False
-        if self._drawn_edit < self._last_trace_edit_id:
-            return True
-        # Drawn: still leave the browser as long idle as the drawing took, so that at most half
-        # of its time goes to this figure and clicks (Pause) are handled between refreshes.
-        return time.monotonic() - self._drawn_at < self._browser_seconds
+        last IN_FLIGHT of them; False with no browser at all (tests, a kernel nobody watches).
 
+        Two in flight: the acknowledgement's round trip (browser, server, a kernel whose
+        training thread holds the GIL) takes longer than a frame, and the browser folds
+        whatever has arrived into its next frame, so a slow browser still never sees a backlog
+        of more than one update."""
+        if self._drawn_rev is None:
+            return False
+        return self._rev - self._drawn_rev >= IN_FLIGHT
+
+    # ------------------------------------------------------------------ messages out
+    def _push(self, content: dict) -> None:
+        if self.comm is None:
+            return
+        self._rev += 1
+        buffers: list[memoryview] = []
+        message = {**_encode(content, buffers), "rev": self._rev}
+        self._bytes_sent += len(json.dumps(message)) + sum(buffer.nbytes for buffer in buffers)
+        self.send(message, buffers)
+
+    def _send_figure(self) -> None:
+        """The whole figure (after structural changes, or for a page that missed updates)."""
+        self._raster_edits.clear()
+        self._structure_changed = False
+        self._push({"op": "figure", "data": self._data, "layout": self._layout,
+                    "rasters": self._raster_specs})  # fmt: skip
+
+    def _send_update_msg(self, restyle_data, relayout_data, trace_indexes=None,
+                         source_view_id=None):  # fmt: skip
+        if self._structure_changed:
+            self._send_figure()
+            return
+        indexes = self._normalize_trace_indexes(trace_indexes)
+        rasters, self._raster_edits = self._raster_edits, {}
+        self._push({"op": "update", "restyle": restyle_data, "relayout": relayout_data,
+                    "traces": indexes, "rasters": rasters})  # fmt: skip
+
+    def _send_restyle_msg(self, restyle_data, trace_indexes=None, source_view_id=None):
+        self._send_update_msg(restyle_data, {}, trace_indexes)
+
+    def _send_relayout_msg(self, layout_data, source_view_id=None):
+        self._send_update_msg({}, layout_data, [])
+
+    def _send_addTraces_msg(self, new_traces_data):
+        self._send_figure()
+
+    def _send_deleteTraces_msg(self, delete_inds):
+        self._send_figure()
+
+    def _send_moveTraces_msg(self, current_inds, new_inds):
+        self._send_figure()
+
+    def _send_animate_msg(self, styles_data, relayout_data, trace_indexes, animation_opts):
+        self._send_update_msg(styles_data, relayout_data, trace_indexes)
+
+    # ------------------------------------------------------------------ rasters
+    def add_raster(
+        self,
+        x: tuple[float, float],
+        y: tuple[float, float],
+        colorscale: list | str,
+        zmin: float = 0.0,
+        zmax: float = 1.0,
+        xref: str = "x",
+        yref: str = "y",
+        transform: str = "linear",
+        hover: str | None = None,
+        z: np.ndarray | None = None,
+        levels: tuple[float, float] | None = None,
+    ) -> int:
+        """A heatmap drawn as an image over [x0, x1] x [y0, y1] of axes (xref, yref); returns its
+        index for set_raster. Row 0 of z lies at y0, column 0 at x0. The colour of a cell is the
+        colorscale at (z - zmin) / (zmax - zmin) (of log1p(z) with transform="log1p"); NaN is
+        transparent. `hover` is a template for the cell under the pointer: %{x}, %{y}, %{z}
+        (the cell's value), %{row}, %{col} (from 1), each with an optional format (%{z:.3f}).
+        With `levels` (lo, hi), z holds quantize(values, lo, hi): one byte a cell."""
+        if transform not in ("linear", "log1p"):
+            raise ValueError(f"transform must be 'linear' or 'log1p'; got {transform!r}")
+        spec = {"x": [float(v) for v in x], "y": [float(v) for v in y], "xref": xref,
+                "yref": yref, "colorscale": _colorscale(colorscale), "zmin": float(zmin),
+                "zmax": float(zmax), "transform": transform, "hover": hover, "visible": True,
+                "levels": None if levels is None else [float(v) for v in levels],
+                "z": None if z is None else _raster_z(z)}  # fmt: skip
+        self._raster_specs.append(spec)
+        self._structure_changed = True  # the next message carries the whole figure
+        return len(self._raster_specs) - 1
+
+    def set_raster(self, index: int, **values: object) -> None:
+        """Change raster `index`: z, zmin, zmax, x, y, colorscale, visible, hover; sent with the
+        batch (or at once outside batch_update), only the keys given."""
+        spec = self._raster_specs[index]
+        unknown = set(values) - set(spec)
+        if unknown:
+            raise ValueError(f"set_raster: unknown keys {sorted(unknown)}; allowed: {sorted(spec)}")
+        wire = dict(values)
+        if "z" in values:
+            values["z"] = _raster_z(values["z"])
+            wire["z"] = array_delta(spec["z"], values["z"])
+            if wire["z"] is _SAME:
+                del wire["z"]
+        if "colorscale" in values:
+            values["colorscale"] = _colorscale(values["colorscale"])
+        for key in ("x", "y"):
+            if key in values:
+                values[key] = [float(v) for v in values[key]]
+        for key in ("colorscale", "x", "y"):
+            if key in values:
+                wire[key] = values[key]
+        for key in list(wire):  # what the browser already has is not sent again
+            if key != "z" and spec[key] == values[key]:
+                del wire[key]
+        spec.update(values)
+        if wire:
+            self._raster_edits.setdefault(index, {}).update(wire)
+        if wire and not self._in_batch_mode:
+            self._send_update_msg({}, {}, [])
+
+    def clear_rasters(self) -> None:
+        """Remove every raster (a view rebuilding its figure)."""
+        self._raster_specs, self._raster_edits = [], {}
+        self._structure_changed = True
+
+    @property
+    def rasters(self) -> tuple[dict, ...]:
+        """The rasters as they are now (read them; change them with set_raster)."""
+        return tuple(self._raster_specs)
+
+    # ------------------------------------------------------------------ batches
     @contextmanager
     def batch_update(self):
         """plotly's batch_update, with a leaner exit when nothing listens for changes.
@@ -205,10 +371,15 @@ class Figure(go.FigureWidget):
         plotly's exit re-applies every edit through its restyle/relayout machinery and walks
         the trace objects to dispatch change callbacks; with no `on_change` callback anywhere
         (views use on_click at most), writing the edits into the figure's dicts and sending the
-        one update message is the same, at a fraction of the cost."""
-        if self._in_batch_mode or self._has_change_callbacks():
+        one update message is the same, at a fraction of the cost. Raster changes join it."""
+        if self._in_batch_mode:
+            yield
+            return
+        if self._has_change_callbacks():
             with super().batch_update():
                 yield
+            if self._raster_edits:
+                self._send_update_msg({}, {}, [])
             return
         self._in_batch_mode = True
         try:
@@ -216,14 +387,19 @@ class Figure(go.FigureWidget):
         finally:
             self._in_batch_mode = False
             restyle, relayout, indexes = self._build_update_params_from_batch()
+            wire = {}
             for key, values in restyle.items():
+                wire[key] = []
                 for index, value in zip(indexes, values, strict=True):
                     if value is not Undefined:
+                        wire[key].append(array_delta(self._data[index].get(key), value))
                         self._set_in(self._data[index], key, value)
+                    else:
+                        wire[key].append(value)
+            restyle = wire
             for key, value in relayout.items():
                 self._set_in(self._layout, key, value)
-            if indexes or relayout:
-                self._sent_at = time.monotonic()
+            if indexes or relayout or self._raster_edits:
                 self._send_update_msg(restyle, dict(relayout), indexes)
             self._batch_layout_edits.clear()
             self._batch_trace_edits.clear()
@@ -236,9 +412,9 @@ class Figure(go.FigureWidget):
         """Set properties of one trace (an index or the trace) by plotly key path ("x",
         "marker.color", "customdata"), skipping plotly's per-property validation.
 
-        For values a view built itself (numpy arrays, typed_array dicts, numbers, strings): the
-        validators copy and probe every array, which cost views most of their drawing time.
-        Inside batch_update the values join the batch's single message, as assignments do."""
+        For values a view built itself (numpy arrays, numbers, strings): the validators copy and
+        probe every array, which cost views most of their drawing time. Inside batch_update the
+        values join the batch's single message, as assignments do."""
         index = trace if isinstance(trace, int) else trace._trace_ind
         values = {key: _wire_ready(value) for key, value in values.items()}
         if self._in_batch_mode:
@@ -258,14 +434,132 @@ class Figure(go.FigureWidget):
         """The widget state with the figure as it is now, not as it was built.
 
         FigureWidget syncs its full figure at construction and sends later changes as
-        restyle/relayout messages; a browser that builds the view later (a reload, Voila after
-        the cells ran) asks for the state, and would otherwise draw construction-time data."""
+        messages; a browser that builds the view later (a reload, Voila after the cells ran)
+        asks for the state, and would otherwise draw construction-time data."""
         keys = (key,) if isinstance(key, str) else key
         built = hasattr(self, "_data")  # the first get_state runs inside the constructor
-        if built and (keys is None or "_widget_data" in keys or "_widget_layout" in keys):
+        if built and (keys is None or {"_widget_data", "_widget_layout"} & set(keys)):
             self._trait_values["_widget_data"] = deepcopy(self._data)
             self._trait_values["_widget_layout"] = deepcopy(self._layout)
+            self._trait_values["_nnviz_rasters"] = [_state_raster(r) for r in self._raster_specs]
+            self._trait_values["_nnviz_rev"] = self._rev
         return super().get_state(key=key, drop_defaults=drop_defaults)
+
+
+def quantize(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """`values` as bytes for a raster with levels (low, high): 0..254 spans low..high (clipped),
+    255 marks NaN. 254 steps: 0.008 on a [-1, 1] scale, finer than a colour scale shows."""
+    values = np.asarray(values, np.float32)
+    scaled = (np.clip(values, low, high) - low) * (254.0 / (high - low) if high > low else 0.0)
+    out = np.rint(np.nan_to_num(scaled, nan=0.0)).astype(np.uint8)
+    out[np.isnan(values)] = 255
+    return out
+
+
+def _raster_z(z: object) -> np.ndarray:
+    values = np.asarray(z)
+    if values.ndim != 2:
+        raise ValueError(f"z must be a 2-D array (rows, columns); got shape {values.shape}")
+    if values.dtype.name not in ("uint8", "int8", "uint16", "int16", "int32", "float32"):
+        values = values.astype(np.float32)
+    return np.ascontiguousarray(values)
+
+
+def _state_raster(spec: dict) -> dict:
+    """A raster as widget state: z as a binary buffer (ipywidgets sends memoryviews raw)."""
+    z = spec["z"]
+    if z is None:
+        return spec
+    shape = ",".join(map(str, z.shape))
+    return {**spec, "z": {"buffer": memoryview(z), "dtype": z.dtype.name, "shape": shape}}
+
+
+def _colorscale(scale: list | str) -> list:
+    """An explicit [[position, colour], ...] scale (plotly's named scales resolved)."""
+    if isinstance(scale, str):
+        from plotly.colors import get_colorscale
+
+        return [[float(p), c] for p, c in get_colorscale(scale)]
+    return [[float(p), str(c)] for p, c in scale]
+
+
+class _Delta:
+    """An array sent as a change of the previous one: `tail` keeps the first `keep` entries
+    (columns, for 2-D) and appends `values`; `shift` drops the first `keep` and appends."""
+
+    def __init__(self, kind: str, keep: int, values: np.ndarray) -> None:
+        self.kind, self.keep, self.values = kind, keep, values
+
+
+_SAME = _Delta("same", 0, np.zeros(0))
+MAX_SHIFT = 8  # how far back a scrolled array is looked for
+
+
+def array_delta(old: object, new: object) -> object:
+    """What to send for `new` when the browser holds `old`: a _Delta when `new` only grew or
+    scrolled (1-D along its length, 2-D along its columns: curves and histograms over time),
+    else `new` itself. The comparison is on the bytes, so NaN equals NaN."""
+    if not (isinstance(old, np.ndarray) and isinstance(new, np.ndarray)):
+        return new
+    if old.dtype != new.dtype or old.ndim != new.ndim or new.ndim not in (1, 2):
+        return new
+    if new.ndim == 2 and old.shape[0] != new.shape[0]:
+        return new
+    length, before = new.shape[-1], old.shape[-1]
+    if old.shape == new.shape and _equal_along(old, new).all():
+        return _SAME
+    if length < 16:
+        return new
+    if before <= length:  # the same start, more (or a changed last part) at the end
+        differs = np.flatnonzero(~_equal_along(old, new[..., :before]))
+        keep = int(differs[0]) if len(differs) else before
+        if keep == before == length:
+            return _SAME
+        if keep >= length // 2:
+            return _Delta("tail", keep, np.ascontiguousarray(new[..., keep:]))
+    if before == length:  # scrolled by a few: the window moved on
+        for shift in range(1, min(MAX_SHIFT, length // 2) + 1):
+            if _equal_along(old[..., shift:], new[..., : length - shift]).all():
+                return _Delta("shift", shift, np.ascontiguousarray(new[..., length - shift :]))
+    return new
+
+
+def _equal_along(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Per index of the last axis: whether old and new agree there (NaN agreeing with NaN)."""
+    same = old == new
+    if old.dtype.kind == "f":
+        same |= np.isnan(old) & np.isnan(new)
+    return same if same.ndim == 1 else same.all(axis=0)
+
+
+_WIRE_TYPES = {"int8", "uint8", "int16", "uint16", "int32", "uint32", "float32", "float64"}
+
+
+def _encode(value: object, buffers: list[memoryview]) -> object:
+    """`value` as JSON with binary buffers: arrays become {"$b": index, dtype, shape}, NaN null,
+    plotly's Undefined {"$u": 1} (leave this trace's value alone)."""
+    if isinstance(value, dict):
+        return {key: _encode(item, buffers) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(item, buffers) for item in value]
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            return _encode(value.tolist(), buffers)
+        if value.dtype.name not in _WIRE_TYPES:  # int64, bool, float16: no typed array
+            value = value.astype(np.float64 if value.dtype.kind in "iuf" else np.uint8)
+        value = np.ascontiguousarray(value)
+        buffers.append(memoryview(value).cast("B"))
+        shape = ",".join(map(str, value.shape))
+        return {"$b": len(buffers) - 1, "dtype": value.dtype.name, "shape": shape}
+    if isinstance(value, np.generic):
+        return _encode(value.item(), buffers)
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if value is Undefined:
+        return {"$u": 1}
+    if isinstance(value, _Delta):
+        return {"$d": value.kind, "keep": value.keep, "values": _encode(value.values, buffers)}
+    return value
 
 
 def panel_title(text: str, x: float, y: float) -> dict:

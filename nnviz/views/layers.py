@@ -5,8 +5,12 @@ Every probed step brings, per layer and quantity, a histogram over that batch's 
 so negative values are never cut off. To draw the steps side by side, each kept histogram is
 re-binned onto one common range, the min..max over the kept steps (it adapts as old steps
 leave), spreading each bin's count evenly over its width: totals are preserved. The view keeps
-the last `max_columns` probed steps. Hover shows the count, the colour follows log(1 + count);
-z goes as uint16 in plotly.js's base64 typed-array form (32 x 200 cells: ~17 KB)."""
+the last `max_columns` probed steps. Hover shows the count, the colour follows log(1 + count).
+
+Each histogram is a raster (Figure.add_raster) of uint16 counts, columns evenly spaced from the
+first kept step to the last. The common range is rounded out to a coarse grid (nice_range), so
+it stays put for many refreshes: then a refresh sends only the newest column and the browser
+scrolls the rest (figure.array_delta), ~100 bytes per histogram instead of 13 KB."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from plotly.colors import sample_colorscale
 from nnviz._checks import check_int
 from nnviz.records import QUANTITIES, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT, panel_title, typed_array
+from nnviz.views.figure import BASE_LAYOUT, panel_title
 from nnviz.views.loss import PALETTE, only_changed
 
 LABELS = {
@@ -30,7 +34,7 @@ LABELS = {
 }
 COLOR_SCALES = {"a": "Blues", "z": "Greens", "delta": "Purples"}
 INACTIVE = "σ'(z) < 1% of its peak"
-COUNT_TEXT = "count ≈ %{z} (values of the batch, all units, in this bin)<extra></extra>"
+COUNT_TEXT = "count ≈ %{z:.0f} (values of the batch, all units, in this bin)"
 
 
 def rebin(counts: np.ndarray, edges: np.ndarray, target_edges: np.ndarray) -> np.ndarray:
@@ -65,10 +69,20 @@ def log_colorscale(name: str, top: float, stops: int = 12) -> list:
     ]
 
 
-@functools.lru_cache(maxsize=64)
-def _shared_colorscale(name: str, top: float) -> list:
-    # draw asks again whenever a top comes back (powers of 2: few), and sampling costs ~5 ms.
-    return log_colorscale(name, top)
+@functools.lru_cache(maxsize=8)
+def _sampled(name: str) -> list:
+    """plotly's named scale as explicit stops (sampling costs ~5 ms: once per name)."""
+    fractions = np.linspace(0.0, 1.0, 12)
+    colours = sample_colorscale(name, fractions)
+    return [[float(f), c] for f, c in zip(fractions, colours, strict=True)]
+
+
+def nice_range(low: float, high: float) -> tuple[float, float]:
+    """[low, high] widened to multiples of a coarse step (an eighth of the power of 2 at or above
+    the span): it changes only when the data crosses a grid line, not at every new extreme."""
+    span = max(high - low, 1e-12)
+    step = 2.0 ** np.ceil(np.log2(span)) / 8
+    return float(np.floor(low / step) * step), float(np.ceil(high / step) * step)
 
 
 def _reference(letter: str, number: int) -> str:
@@ -159,18 +173,26 @@ class LayerStatsView(View):
         columns = list(self._columns)
         steps = np.array([column.step for column in columns], np.float32)
         figure, sent, index = self.figure, self._sent, 0
+        raster, layout = 0, {}
         for quantity in self.quantities:
             for layer in range(self._layer_count):
-                centres, counts = self._heatmap(len(columns), layer, quantity)
+                (low, high), counts = self._heatmap(len(columns), layer, quantity)
                 # A power of 2 above the largest count: the colour scale changes rarely.
                 top = float(2.0 ** np.ceil(np.log2(max(float(counts.max(initial=0)), 1.0))))
-                values = {"x": steps, "y": centres, "zmax": top}
-                changed = only_changed(sent, values, index)
-                if "zmax" in changed:
-                    changed["colorscale"] = _shared_colorscale(COLOR_SCALES[quantity], top)
-                changed["z"] = typed_array(counts)  # new counts nearly every draw
-                figure.assign(index, changed)
-                index += 1
+                first, last = (float(steps[0]), float(steps[-1])) if len(steps) else (0.0, 1.0)
+                half = (last - first) / (2 * max(len(steps) - 1, 1)) or 0.5
+                extent = {"x": (first - half, last + half), "y": (low, high)}
+                changed = only_changed(sent, {"zmax": top, **extent}, ("raster", raster))
+                figure.set_raster(raster, z=counts, visible=bool(counts.size), **changed)
+                number = raster + 1
+                suffix = "" if number == 1 else str(number)
+                layout[f"xaxis{suffix}.range"] = list(extent["x"])
+                layout[f"yaxis{suffix}.range"] = [low, high]
+                raster += 1
+        changed = only_changed(sent, layout)
+        if changed:
+            figure.assign_layout(changed)
+        index = 0
         for key in ("grad_norms", "dead"):
             kept = np.array([getattr(column, key) for column in columns], np.float32)
             values = np.ascontiguousarray(kept.reshape(len(columns), self._layer_count).T)
@@ -180,22 +202,24 @@ class LayerStatsView(View):
                     figure.assign(index, changed)
                 index += 1
 
-    def _heatmap(self, count: int, layer: int, quantity: str) -> tuple[np.ndarray, np.ndarray]:
-        """Bin centres and counts (bins, columns) on the common range of the last `count` steps."""
+    def _heatmap(
+        self, count: int, layer: int, quantity: str
+    ) -> tuple[tuple[float, float], np.ndarray]:
+        """The common range and counts (bins, columns) of the last `count` steps on it."""
         ring = self._histograms.get((layer, quantity))
         order = np.arange(self._added - count, self._added) % self.max_columns
         present = np.zeros(0, bool) if ring is None else ring[2][order]
         if not present.any():
-            return np.zeros(0, np.float32), np.zeros((0, 0), np.uint16)
+            return (0.0, 1.0), np.zeros((1, 1), np.uint16)
         counts, edges = ring[0][order[present]], ring[1][order[present]]
         low, high = float(edges[:, 0].min()), float(edges[:, -1].max())
         if high <= low:  # a constant over every kept step: give it a visible band
             low, high = low - 0.5, high + 0.5
+        low, high = nice_range(low, high)
         target = np.linspace(low, high, counts.shape[1] + 1)
         z = np.zeros((counts.shape[1], count))
         z[:, present] = rebin(counts, edges, target).T
-        centres = ((target[:-1] + target[1:]) / 2).astype(np.float32)
-        return centres, np.clip(np.round(z), 0, 65535).astype(np.uint16)
+        return (low, high), np.clip(np.round(z), 0, 65535).astype(np.uint16)
 
     def _rebuild(self, count: int) -> None:
         """Lay out the subplots and traces for `count` layers."""
@@ -205,6 +229,7 @@ class LayerStatsView(View):
         column_width = (1 - 0.03 * (count - 1)) / count
         layout: dict = {**BASE_LAYOUT, "height": self._height, "annotations": []}
         traces: list[dict] = []
+        self.figure.clear_rasters()
         for row, quantity in enumerate(self.quantities):
             top = 1 - row * (row_height + gap)
             for layer in range(count):
@@ -215,16 +240,12 @@ class LayerStatsView(View):
                 short = label.split(" = ")[0]  # delta without its definition
                 title = f"{label}  (layer {layer + 1}, {self._activations[layer]})"
                 self._title(layout, number, title)
-                traces.append(
-                    {
-                        "type": "heatmap",
-                        "zmin": 0,
-                        "showscale": False,
-                        "xaxis": _reference("x", number),
-                        "yaxis": _reference("y", number),
-                        "hovertemplate": f"step %{{x}}<br>{short} ≈ %{{y:.3g}}<br>{COUNT_TEXT}",
-                    }
-                )
+                self.figure.add_raster(
+                    x=(0, 1), y=(0, 1), colorscale=_sampled(COLOR_SCALES[quantity]),
+                    zmin=0, zmax=1, transform="log1p", xref=_reference("x", number),
+                    yref=_reference("y", number),
+                    hover=f"step ≈ %{{x:.0f}}<br>{short} ≈ %{{y:.3g}}<br>{COUNT_TEXT}",
+                )  # fmt: skip
         norms, dead = rows * count + 1, rows * count + 2
         self._axes(layout, norms, [0, 0.47], [0, bottom], {"type": "log"})
         self._axes(layout, dead, [0.53, 1], [0, bottom], {"range": [-0.02, 1.02]})

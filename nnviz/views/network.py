@@ -3,15 +3,16 @@ delta = dC/dz and the seed's equations for the neuron you pick (nnviz.explain_ne
 
 Columns are layers, neurons stack from the top. Each neuron is a small heatmap of its output over
 the input plane (FieldRecord.neurons), or a circle coloured by its mean activation when there is
-no plane. Links are grouped into a few traces by sign and |w| bucket, so a refresh restyles ~20
-traces whatever the width, and the link paths travel only when a link changes sign or width
-bucket; thumbnails go as whole percents of the colour scale (enough for colour, and ~30% fewer
-bytes than two decimals). Draws write wire-ready values through Figure.assign.
+no plane. Thumbnails are rasters (Figure.add_raster), one byte a cell, recoloured in the browser
+without a replot. Links are grouped into a few traces by sign and |w| bucket, so a refresh
+restyles ~10 traces whatever the width, and the link paths travel only when a link changes sign
+or width bucket. Draws write wire-ready values through Figure.assign.
 """
 
 from __future__ import annotations
 
 import html
+import time
 
 import ipywidgets as widgets
 import numpy as np
@@ -21,7 +22,7 @@ from nnviz._checks import check_choice, check_int
 from nnviz.explain import explain_neuron
 from nnviz.records import FieldRecord, ProbeRecord, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import typed_array
+from nnviz.views.figure import quantize
 
 ORANGE, WHITE, BLUE = "#f59322", "#ffffff", "#0877bd"  # TF Playground: negative, 0, positive
 COLORSCALE = [[0.0, ORANGE], [0.5, WHITE], [1.0, BLUE]]
@@ -31,6 +32,7 @@ MAX_INPUTS = 12  # wider input layers collapse into one block ("64 inputs")
 COLUMN, ROW = 3.0, 1.4  # layer and neuron spacing, a thumbnail being 1 x 1
 PIXELS_PER_ROW = 56  # for the automatic height
 EXPLAIN_FORMATS = ("latex", "text")
+PANEL_SECONDS = 1.0  # the equations' refresh while training (they are re-typeset each time)
 _HINT = "Click a neuron (or pick one in the list) to see its equations with the current numbers."
 
 
@@ -60,6 +62,8 @@ class NetworkView(View):
         self.explain_format = check_choice("explain_format", explain_format, EXPLAIN_FORMATS)
         self._auto_height = height is None
         self.selected: tuple[int, int] | None = None  # (layer, neuron) in the seed's indices
+        self._running = False  # the last update came from a running runner
+        self._panel_at = -float("inf")  # when the equations panel last changed
         self.example = 0
         self.dropdown = widgets.Dropdown(options=[], description="Neuron")
         self.example_slider = widgets.IntSlider(0, 0, 0, description="Example")
@@ -75,11 +79,13 @@ class NetworkView(View):
         self._probe: ProbeRecord | None = None
         self._field: FieldRecord | None = None
         self._key: tuple | None = None
+        self.figure.clear_rasters()
         self.figure.data = []
         self.panel.value = _HINT
 
     def ingest(self, update: RunnerUpdate) -> None:
         """Keep the newest probe and field records; rebuild the traces if the network changed."""
+        self._running = update.state == "running"
         if update.field is not None:
             self._field = update.field
         if update.probe is not None:
@@ -148,25 +154,16 @@ class NetworkView(View):
                 hovertemplate="%{text} = %{customdata:.4g}<extra></extra>",
             )
         )
+        self.figure.clear_rasters()
         if thumbnails:
-            step = 1 / self._field.neurons[0].shape[-1]
             for l, j in self._units:
                 if l == 0 and collapsed:
                     continue
                 x, y = centers[self._units.index((l, j))]
-                traces.append(
-                    go.Heatmap(
-                        x0=x - 0.5 + step / 2,
-                        dx=step,
-                        y0=y - 0.5 + step / 2,
-                        dy=step,
-                        zmin=-100,
-                        zmax=100,
-                        colorscale=COLORSCALE,
-                        showscale=False,
-                        hoverinfo="skip",
-                    )
-                )
+                self.figure.add_raster(
+                    x=(x - 0.5, x + 0.5), y=(y - 0.5, y + 0.5), colorscale=COLORSCALE,
+                    zmin=-1, zmax=1, levels=(-1, 1),
+                )  # fmt: skip
         height = self.figure.layout.height
         if self._auto_height:
             height = 60 + rows * PIXELS_PER_ROW
@@ -230,7 +227,6 @@ class NetworkView(View):
         )
         self._neuron_trace, self._bias_trace = self.figure.data[-2], self.figure.data[-1]
         self._link_traces, self._link_hover = self.figure.data[:8], self.figure.data[8]
-        self._heatmaps = self.figure.data[9:-2]
         self._neuron_trace.on_click(self._on_click)
         self._drawn: dict[str, object] = {}  # what the last draw sent, to skip what is unchanged
         options = [
@@ -261,7 +257,7 @@ class NetworkView(View):
         # drawing time (1-D float32 goes as a binary buffer, z as a typed array).
         figure = self.figure
         if self._thumbnails:
-            index = self._heatmaps[0]._trace_ind
+            index = 0
             for l, block in enumerate(field.neurons):
                 if l == 0 and self._collapsed:
                     continue
@@ -269,10 +265,8 @@ class NetworkView(View):
                     values = np.stack([_display(unit, 0, None) for unit in block])
                 else:
                     values = _display(block, l, output if l == last else None)
-                # Whole percent of the colour scale, one byte a cell.
-                percents = np.round(np.clip(values, -1, 1) * 100).astype(np.int8)
-                for unit in percents:
-                    figure.assign(index, {"z": typed_array(unit)})
+                for unit in quantize(values, -1.0, 1.0):  # one byte a cell
+                    figure.set_raster(index, z=unit)
                     index += 1
         elif means is not None:
             shown = [
@@ -372,7 +366,14 @@ class NetworkView(View):
         probe = self._probe
         if probe is not None and probe.layers[0].a is not None:
             self.example_slider.max = probe.layers[0].a.shape[0] - 1
-        self.panel.value = self._panel_text()
+        # MathJax typesets the panel anew at every change, and a change arriving while it works
+        # leaves raw TeX on screen: while training, new numbers at most every PANEL_SECONDS.
+        now = time.monotonic()
+        if not self._running or now - self._panel_at >= PANEL_SECONDS:
+            text = self._panel_text()
+            if text != self.panel.value:
+                self.panel.value = text
+                self._panel_at = now
 
     def _panel_text(self) -> str:
         if self.selected is None or self._probe is None:

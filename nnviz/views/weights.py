@@ -14,7 +14,7 @@ import numpy as np
 
 from nnviz.records import LayerRecord, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT, panel_title, typed_array
+from nnviz.views.figure import BASE_LAYOUT, panel_title
 from nnviz.views.loss import PALETTE, only_changed
 
 # TF Playground's diverging scale, as the network and boundary views: orange < 0 < blue.
@@ -39,7 +39,8 @@ class WeightsView(View):
     def __init__(self, height: int = 260) -> None:
         super().__init__(height=height)
         self._height = self.figure.layout.height
-        self._layer_count = 0  # the layer count the traces are built for
+        self._layer_count = 0  # the layer count the rasters are built for
+        self._shapes: tuple = ()  # and their weight shapes
         self._sent = {}
         self.clear()
 
@@ -55,7 +56,9 @@ class WeightsView(View):
 
     def draw(self) -> None:
         """Send each layer's weights, biases and title (assign: no per-property validation)."""
-        if len(self._layers) != self._layer_count:
+        shapes = tuple(None if r.weight is None else r.weight.shape for r in self._layers)
+        if shapes != self._shapes:
+            self._shapes = shapes
             self._rebuild(len(self._layers))
         figure, layout = self.figure, {}
         for layer, record in enumerate(self._layers):
@@ -68,9 +71,9 @@ class WeightsView(View):
             bias = np.asarray(bias, np.float32)
             extent = float(max(np.max(np.abs(weight)), np.max(np.abs(bias), initial=0.0)))
             extent = extent or 1.0  # all zero: any symmetric range shows white
-            # float32 typed arrays: exact and shorter than 4-digit JSON; zhoverformat rounds.
+            # Rasters of exact float32 (the hover reads them); the scale spans +-|w| max.
             for index, values in ((2 * layer, weight), (2 * layer + 1, bias[:, None])):
-                figure.assign(index, {"z": typed_array(values), "zmin": -extent, "zmax": extent})
+                figure.set_raster(index, z=values, zmin=-extent, zmax=extent)
             layout[f"annotations[{layer}].text"] = (
                 f"W<sup>{number}</sup> ({record.activation})<br>{zero_count_text(weight)}"
             )
@@ -83,9 +86,9 @@ class WeightsView(View):
             figure.assign_layout(changed)
 
     def _rebuild(self, count: int) -> None:
-        """One weight heatmap and one bias column per layer, side by side."""
+        """One weight raster and one bias column per layer, side by side."""
         layout: dict = {**BASE_LAYOUT, "height": self._height, "annotations": []}
-        traces: list[dict] = []
+        self.figure.clear_rasters()
         width = (1 - 0.04 * max(count - 1, 0)) / max(count, 1)
         for layer in range(count):
             left, number = layer * (width + 0.04), layer + 1
@@ -95,43 +98,46 @@ class WeightsView(View):
             ):
                 axis = 2 * layer + offset + 1
                 suffix = "" if axis == 1 else str(axis)
+                record = self._layers[layer]
+                n_out, n_in = (1, 1) if record.weight is None else record.weight.shape
+                columns = n_in if name == "W" else 1
                 layout[f"xaxis{suffix}"] = {
                     "domain": across,
                     "anchor": f"y{suffix}",
                     "showticklabels": name == "W",
                     "title": {"text": f"i (a<sup>{layer}</sup>)" if name == "W" else ""},
                     "tickfont": {"size": 9},
+                    "range": [0.5, columns + 0.5],
+                    "tick0": 1,
+                    "dtick": max(1, columns // 8),  # whole neuron numbers
+                    "showgrid": False,
+                    "zeroline": False,
                 }
                 layout[f"yaxis{suffix}"] = {
                     "domain": [0, 0.8],
                     "anchor": f"x{suffix}",
-                    "autorange": "reversed",  # unit 1 on top, like a matrix
+                    "range": [n_out + 0.5, 0.5],  # unit 1 on top, like a matrix
                     "showticklabels": name == "W",
-                    "title": {"text": f"j (z<sup>{number}</sup>)" if name == "W" else ""},
+                    "title": {"text": f"j (z<sup>{number}</sup>)" if name == "W" else "",
+                              "standoff": 2},
                     "tickfont": {"size": 9},
-                }
+                    "tick0": 1,
+                    "dtick": max(1, n_out // 8),
+                    "showgrid": False,
+                    "zeroline": False,
+                }  # fmt: skip
                 tip = (
-                    f"w<sub>%{{x}},%{{y}}</sub><sup>{number}</sup> = %{{z}}<br>from input i = "
-                    f"%{{x}} to unit j = %{{y}}"
+                    f"w<sub>%{{col}},%{{row}}</sub><sup>{number}</sup> = %{{z:.4g}}<br>"
+                    "from input i = %{col} to unit j = %{row}"
                     if name == "W"
-                    else f"b<sub>%{{y}}</sub><sup>{number}</sup> = %{{z}}"
+                    else f"b<sub>%{{row}}</sub><sup>{number}</sup> = %{{z:.4g}}"
                 )
-                traces.append(
-                    {
-                        "type": "heatmap",
-                        "colorscale": COLOR_SCALE,
-                        "showscale": False,
-                        "zhoverformat": ".4g",  # z goes as exact float32
-                        "x0": 1 if name == "W" else 0,  # count inputs and units from 1
-                        "y0": 1,
-                        "xaxis": f"x{suffix}",
-                        "yaxis": f"y{suffix}",
-                        "hovertemplate": tip + "<extra></extra>",
-                    }
-                )
+                self.figure.add_raster(
+                    x=(0.5, columns + 0.5), y=(0.5, n_out + 0.5), colorscale=COLOR_SCALE,
+                    zmin=-1, zmax=1, xref=f"x{suffix}", yref=f"y{suffix}", hover=tip,
+                )  # fmt: skip
             layout["annotations"].append(panel_title("", left, 0.82))
         self.figure.data = ()
         self.figure.layout = layout
-        self.figure.add_traces(traces)
         self._layer_count = count
         self._sent: dict = {}  # what draw last sent to the layout: new annotations, nothing

@@ -38,12 +38,16 @@ STEP = (
     "Number((document.querySelector('.nnviz-counters').innerText.match(/step\\s+([\\d,]+)/)"
     " || ['', '-1'])[1].replace(/,/g, ''))"
 )
-# The boundary view's traces of one type, as text to compare.
+# The boundary view's points (scatter traces) or its plane (the raster's image), as text.
 BOUNDARY = """(kind) => {
-  const traces = document.querySelector('.nnviz-view-boundary .js-plotly-plot').data || [];
-  // z may be a typed-array spec ({dtype, bdata, shape}) or nested arrays: compare it as JSON.
+  const view = document.querySelector('.nnviz-view-boundary');
+  if (kind === 'heatmap') {  // the plane: the image nnviz's front end drew for its raster
+    return JSON.stringify([...view.querySelectorAll('image')].map((image) =>
+        image.getAttributeNS('http://www.w3.org/1999/xlink', 'href') || ''));
+  }
+  const traces = view.querySelector('.js-plotly-plot').data || [];
   return JSON.stringify(traces.filter((t) => t.type === kind).map((t) =>
-      kind === 'heatmap' ? t.z : [Array.from(t.x || []), Array.from(t.y || [])]));
+      [Array.from(t.x || []), Array.from(t.y || [])]));
 }"""
 
 

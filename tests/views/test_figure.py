@@ -1,47 +1,131 @@
-"""Figure: one plotly.js per kernel, a tiny per-figure module, and state that stays current."""
+"""Figure: a small loader for cached assets, one binary message per batch, rasters, deltas, and
+state that stays current for late browsers."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import plotly
+import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 
-from nnviz.views.figure import Figure, PlotlyLibrary, make_figure, plotly_library
-
-BUNDLE = Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
-
-
-def test_figures_share_one_library_carrying_plotlys_bundle():
-    first, second = make_figure(), make_figure()
-    library = plotly_library()
-    assert isinstance(library, PlotlyLibrary)
-    assert library.get_state()["source"] == BUNDLE.read_text(encoding="utf-8")
-    assert plotly_library() is library  # one per kernel, however many figures
-    for figure in (first, second):
-        esm = figure.get_state()["_esm"]
-        assert len(esm) < 2_000  # vs ~5 MB for plotly's own FigureWidget
-        assert f"__nnviz_plotly_{plotly.__version__}" in esm
+from nnviz.views.figure import (
+    ASSETS,
+    FRONT_VERSION,
+    IN_FLIGHT,
+    STATIC,
+    Figure,
+    array_delta,
+    make_figure,
+    quantize,
+)
 
 
-def test_a_closed_library_is_opened_again():
-    plotly_library().close()
-    make_figure()
-    assert plotly_library().comm is not None
+def capture(figure: Figure) -> list[tuple[dict, list]]:
+    """Every custom message the figure sends from now on, with its buffers."""
+    sent: list[tuple[dict, list]] = []
+    figure.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
+    return sent
 
 
-def test_late_state_is_the_current_figure():
+def test_the_loader_is_small_and_names_versioned_static_assets():
+    esm = make_figure().get_state()["_esm"]
+    assert len(esm) < 4_000  # vs ~5 MB for plotly's own FigureWidget
+    assert FRONT_VERSION in esm and "voila/templates/nnviz/static/" in esm
+    assert "nnviz/static/" in esm
+    for name in ASSETS.values():
+        assert (STATIC / name).stat().st_size > 10_000
+    assert (STATIC / ASSETS["plotly"]).stat().st_size < 2_000_000  # the cartesian build
+
+
+def test_late_state_is_the_current_figure_rasters_included():
     figure = make_figure(height=250)
     figure.add_scatter(y=np.array([1.0, 2.0, 3.0], np.float32))
+    figure.add_raster(x=(0, 1), y=(0, 1), colorscale="Blues")
     with figure.batch_update():
         figure.data[0].y = np.array([7.0, 8.0], np.float32)
         figure.layout.title.text = "now"
+        figure.set_raster(0, z=np.eye(3, dtype=np.float32))
     state = figure.get_state()  # what a browser that connects now receives
     assert np.asarray(state["_widget_data"][0]["y"]["buffer"]).tolist() == [7.0, 8.0]
     assert state["_widget_layout"]["title"]["text"] == "now"
     assert state["_widget_layout"]["height"] == 250
+    raster = state["_nnviz_rasters"][0]
+    assert raster["z"]["shape"] == "3,3" and raster["z"]["dtype"] == "float32"
+    assert np.frombuffer(raster["z"]["buffer"], np.float32).tolist() == np.eye(3).ravel().tolist()
+    assert raster["colorscale"][0][0] == 0.0 and raster["colorscale"][-1][0] == 1.0
+    assert state["_nnviz_rev"] == figure._rev
     assert figure.get_state("_esm").keys() == {"_esm"}  # partial states stay partial
+    _state, _paths, buffers = _remove_buffers(state)
+    assert all(memoryview(buffer).contiguous for buffer in buffers)
+
+
+def test_a_batch_is_one_message_with_arrays_as_raw_buffers():
+    figure = make_figure()
+    figure.add_scatter(y=[1.0, 2.0])
+    sent = capture(figure)
+    strided = np.arange(10, dtype=np.float32)[::2]  # a view: zmq would refuse it
+    with figure.batch_update():
+        figure.assign(0, {"y": strided, "line.color": "red"})
+        figure.assign_layout({"title.text": "t", "xaxis.range": [0.0, float("nan")]})
+    assert len(sent) == 1
+    content, buffers = sent[0]
+    assert content["op"] == "update" and content["traces"] == [0]
+    reference = content["restyle"]["y"][0]
+    assert reference == {"$b": 0, "dtype": "float32", "shape": "5"}
+    assert np.frombuffer(buffers[0], np.float32).tolist() == strided.tolist()
+    assert content["relayout"] == {"title.text": "t", "xaxis.range": [0.0, None]}  # NaN: null
+    assert content["rev"] == figure._rev and figure.bytes_sent > 20
+
+
+def test_curves_that_grow_or_scroll_send_only_what_is_new():
+    old = np.arange(100, dtype=np.float32)
+    grown = np.concatenate([old[:99], [5, 6, 7]]).astype(np.float32)
+    delta = array_delta(old, grown)
+    assert (delta.kind, delta.keep, delta.values.tolist()) == ("tail", 99, [5, 6, 7])
+    scrolled = np.concatenate([old[3:], [1, 2, 3]]).astype(np.float32)
+    delta = array_delta(old, scrolled)
+    assert (delta.kind, delta.keep, delta.values.tolist()) == ("shift", 3, [1, 2, 3])
+    assert array_delta(old, old.copy()).kind == "same"
+    assert array_delta(old, old[::-1].copy()) is not None  # reversed: sent whole
+    assert isinstance(array_delta(old, old[::-1].copy()), np.ndarray)
+    z = np.random.default_rng(0).random((32, 50)).astype(np.float32)
+    moved = np.concatenate([z[:, 2:], np.ones((32, 2), np.float32)], axis=1)
+    delta = array_delta(z, moved)
+    assert (delta.kind, delta.keep, delta.values.shape) == ("shift", 2, (32, 2))
+    with_nan = old.copy()
+    with_nan[5] = np.nan
+    assert array_delta(with_nan, with_nan.copy()).kind == "same"  # NaN equals NaN here
+
+
+def test_a_scrolled_raster_goes_as_its_new_columns():
+    figure = make_figure()
+    counts = np.arange(32 * 40, dtype=np.uint16).reshape(32, 40)
+    figure.add_raster(x=(0, 40), y=(0, 1), colorscale="Blues", z=counts)
+    figure.add_scatter(y=[0.0])  # sends the structure
+    sent = capture(figure)
+    newer = np.concatenate([counts[:, 1:], np.full((32, 1), 7, np.uint16)], axis=1)
+    figure.set_raster(0, z=newer)
+    (content, buffers), = sent  # fmt: skip
+    change = content["rasters"]["0"] if "0" in content["rasters"] else content["rasters"][0]
+    assert change["z"]["$d"] == "shift" and change["z"]["keep"] == 1
+    assert np.frombuffer(buffers[0], np.uint16).tolist() == [7] * 32
+    np.testing.assert_array_equal(figure.rasters[0]["z"], newer)
+
+
+def test_quantize_spans_its_levels_and_marks_nan():
+    values = np.array([[-1.0, 0.0, 1.0, 5.0, np.nan]])
+    q = quantize(values, -1.0, 1.0)
+    assert q.dtype == np.uint8 and q.tolist() == [[0, 127, 254, 254, 255]]
+
+
+def test_bad_rasters_are_refused_by_name():
+    figure = make_figure()
+    with pytest.raises(ValueError, match="transform"):
+        figure.add_raster(x=(0, 1), y=(0, 1), colorscale="Blues", transform="sqrt")
+    figure.add_raster(x=(0, 1), y=(0, 1), colorscale="Blues")
+    with pytest.raises(ValueError, match="z must be a 2-D array"):
+        figure.set_raster(0, z=np.zeros(3))
+    with pytest.raises(ValueError, match="unknown keys"):
+        figure.set_raster(0, colour="red")
 
 
 def test_make_figure_applies_the_house_layout_and_overrides():
@@ -52,20 +136,36 @@ def test_make_figure_applies_the_house_layout_and_overrides():
     assert figure._config["displaylogo"] is False
 
 
-def test_assigned_arrays_reach_the_wire_contiguous():
+def test_a_page_that_missed_updates_gets_the_whole_figure():
     figure = make_figure()
-    figure.add_scatter(y=[1.0, 2.0])
-    strided = np.arange(10, dtype=np.float32)[::2]  # a view: zmq would refuse it
-    with figure.batch_update():
-        figure.assign(0, {"y": strided})
-        figure.assign_layout({"xaxis.range": np.array([0.0, 4.0])[::1]})
-    sent = figure.data[0].y
-    assert sent.flags.c_contiguous and sent.tolist() == strided.tolist()
-    _state, _paths, buffers = _remove_buffers(figure.get_state())
-    assert all(memoryview(buffer).contiguous for buffer in buffers)
+    figure.add_scatter(y=[1.0])
+    sent = capture(figure)
+    figure._on_front_message(figure, {"method": "sync", "rev": figure._rev}, [])
+    assert sent == []  # up to date: nothing to send
+    figure._on_front_message(figure, {"method": "sync", "rev": 0}, [])
+    assert sent[0][0]["op"] == "figure" and len(sent[0][0]["data"]) == 1
 
 
-def test_views_wait_for_a_browser_that_has_not_drawn_the_last_refresh(monkeypatch):
+def test_a_front_end_without_static_routes_gets_its_files_over_the_socket():
+    figure = make_figure()
+    sent = capture(figure)
+    figure._on_front_message(figure, {"method": "asset", "name": "front"}, [])
+    figure._on_front_message(figure, {"method": "asset", "name": "../../etc/passwd"}, [])
+    assert len(sent) == 1
+    assert sent[0][1][0] == (STATIC / ASSETS["front"]).read_bytes()
+
+
+def test_a_click_in_the_browser_reaches_on_click():
+    figure = make_figure()
+    figure.add_scatter(x=[0, 1, 2], y=[0, 1, 2])
+    clicked = []
+    figure.data[0].on_click(lambda trace, points, state: clicked.append(points.point_inds))
+    point = {"trace": 0, "point": 2, "x": 2, "y": 2}
+    figure._on_front_message(figure, {"method": "click", "points": [point]}, [])
+    assert clicked == [[2]]
+
+
+def test_views_wait_for_a_browser_that_has_not_drawn_their_refreshes(monkeypatch):
     from nnviz.records import RunnerUpdate
     from nnviz.views.base import View
 
@@ -77,25 +177,20 @@ def test_views_wait_for_a_browser_that_has_not_drawn_the_last_refresh(monkeypatc
     monkeypatch.setattr("nnviz.views.base.time.monotonic", lambda: clock[0])
     view(running)
     assert view.draws == 1 and not view.figure.awaiting_browser  # no browser: never waits
-    # A browser acknowledges drawing update 1 (what the page's plotly view now sends).
-    edit = view.figure._last_trace_edit_id
-    view.figure._js2py_traceDeltas = {"trace_deltas": [], "trace_edit_id": edit}
+    drawn = {"method": "drawn", "rev": view.figure._rev}
+    view.figure._on_front_message(view.figure, drawn, [])  # a browser drew it
+    for _ in range(IN_FLIGHT):
+        clock[0] += 0.2
+        view(running)
+    assert view.draws == 1 + IN_FLIGHT and view.figure.awaiting_browser
     clock[0] += 0.2
     view(running)
-    assert view.draws == 2 and view.figure.awaiting_browser  # sent; not drawn there yet
+    assert view.draws == 1 + IN_FLIGHT  # due, but the browser has not drawn them: no message
+    drawn = {"method": "drawn", "rev": view.figure._rev}
+    view.figure._on_front_message(view.figure, drawn, [])
     clock[0] += 0.2
     view(running)
-    assert view.draws == 2  # due, but the browser is still busy: no new message
-    view.figure._js2py_traceDeltas = {
-        "trace_deltas": [],
-        "trace_edit_id": view.figure._last_trace_edit_id,
-    }  # drawn 0.2 s after it was sent: the browser gets as long again to itself
-    clock[0] += 0.1
-    view(running)
-    assert view.draws == 2 and view.figure.awaiting_browser
-    clock[0] += 0.15
-    view(running)
-    assert view.draws == 3
+    assert view.draws == 2 + IN_FLIGHT
     clock[0] += 5.1  # no acknowledgement for over 5 s: a closed page must not stall
     view(running)
-    assert view.draws == 4
+    assert view.draws == 3 + IN_FLIGHT

@@ -3,21 +3,12 @@ rebuild on a new layer count, bounded columns and refreshes."""
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import pytest
-from view_messages import sent_bytes
+from view_messages import captured, sent_bytes
 
 from nnviz.records import LayerRecord, ProbeRecord, RunnerUpdate, Summary
-from nnviz.views.layers import LayerStatsView, log_colorscale, rebin
-
-
-def decoded(z) -> np.ndarray:
-    """A heatmap's z as the browser decodes plotly.js's typed-array form."""
-    shape = tuple(int(size) for size in z["shape"].split(","))
-    dtype = {"u2": np.uint16, "f4": np.float32, "f8": np.float64}[z["dtype"]]
-    return np.frombuffer(base64.b64decode(z["bdata"]), dtype).reshape(shape)
+from nnviz.views.layers import LayerStatsView, log_colorscale, nice_range, rebin
 
 
 def summary(counts, edges) -> Summary:
@@ -73,18 +64,41 @@ def test_log_colorscale_follows_log_counts():
     assert scale[0][1] == "rgb(247, 251, 255)" and scale[-1][1] == "rgb(8, 48, 107)"
 
 
+def test_nice_range_rounds_outward_to_a_coarse_grid():
+    # Span 2.6: the power of 2 above is 4, an eighth of it 0.5.
+    assert nice_range(-0.9, 1.7) == (-1.0, 2.0)
+    # Span 0.1: 2^-3 / 8 = 1/64; 0.1 * 64 = 6.4 and 0.2 * 64 = 12.8 round out to 6 and 13.
+    assert nice_range(0.1, 0.2) == (6 / 64, 13 / 64)
+    assert nice_range(-1.0, 2.0) == (-1.0, 2.0)  # already on the grid (step 0.5): kept
+    rng = np.random.default_rng(0)
+    for low, span in zip(rng.uniform(-50, 50, 200), 10 ** rng.uniform(-4, 3, 200), strict=True):
+        rounded = nice_range(low, low + span)
+        assert rounded[0] <= low and rounded[1] >= low + span  # covers the data
+        assert rounded[1] - rounded[0] <= 2 * span + 1e-9  # by at most a step each side
+
+
 def test_heatmap_columns_share_the_range_of_the_kept_steps():
     view = LayerStatsView(quantities=("a",))
     view.update(probe_update(1, [layer(0, a=([2, 4], [-1, 0, 1]))]))
-    view.update(probe_update(3, [layer(0, a=([3, 3], [0, 1, 2]))]))
-    heatmap = view.figure.data[0]
-    np.testing.assert_array_equal(heatmap.x, [1, 3])
-    # Common range [-1, 2] in 2 bins, [-1, 0.5) and [0.5, 2]: step 1 gives 2 + 4/2 and 4/2,
-    # step 3 gives 3/2 and 3/2 + 3.
-    np.testing.assert_allclose(heatmap.y, [-0.25, 1.25])
-    expected = np.array([[4, 1.5], [2, 4.5]])
-    np.testing.assert_array_equal(decoded(heatmap.z), np.round(expected))  # whole counts
-    assert heatmap.zmin == 0 and heatmap.zmax == 4  # the power of 2 above the largest count
+    view.update(probe_update(3, [layer(0, a=([3, 3], [0, 1, 1.8]))]))
+    assert len(view.figure.rasters) == 1 and len(view.figure.data) == 2  # norm and dead curves
+    raster = view.figure.rasters[0]
+    # Data range [-1, 1.8], rounded out to [-1, 2]: 2 bins, [-1, 0.5) and [0.5, 2]. Step 1
+    # gives 2 + 4/2 and 4/2, step 3 gives 3/2 and 3/2 + 3 (rows: bins, columns: steps).
+    assert raster["y"] == [-1.0, 2.0]
+    assert raster["x"] == [0.0, 4.0]  # steps 1 and 3, widened by half a column
+    expected = np.round(np.array([[4, 1.5], [2, 4.5]]))  # whole counts
+    assert raster["z"].dtype == np.uint16
+    np.testing.assert_array_equal(raster["z"], expected)
+    assert raster["zmin"] == 0 and raster["zmax"] == 4  # the power of 2 above the largest count
+    assert raster["transform"] == "log1p" and raster["visible"]
+    assert (raster["xref"], raster["yref"]) == ("x", "y")
+    assert "%{z:.0f}" in raster["hover"] and "a<sub>j</sub><sup>1</sup>" in raster["hover"]
+    assert list(view.figure.layout.xaxis.range) == [0.0, 4.0]  # the axes show the same extent
+    assert list(view.figure.layout.yaxis.range) == [-1.0, 2.0]
+    scale = raster["colorscale"]
+    assert len(scale) == 12 and scale[0][0] == 0.0 and scale[-1][0] == 1.0
+    assert scale[0][1] == "rgb(247, 251, 255)" and scale[-1][1] == "rgb(8, 48, 107)"  # Blues
 
 
 def test_real_run_curves_equal_the_probe_records(spiral_updates):
@@ -94,21 +108,43 @@ def test_real_run_curves_equal_the_probe_records(spiral_updates):
     probes = {update.probe.step: update.probe for update in spiral_updates}  # one per step
     steps = sorted(probes)
     count = len(spiral_updates[-1].probe.layers)
-    data = view.figure.data
-    assert len(data) == 2 * count + 2 * count  # heatmaps of a and delta, norms, dead fractions
-    norms, dead = data[2 * count : 3 * count], data[3 * count :]
+    data, rasters = view.figure.data, view.figure.rasters
+    assert len(data) == 2 * count  # norms, dead fractions: no heatmap traces
+    assert len(rasters) == 2 * count  # histograms of a, then of delta, layer by layer
+    norms, dead = data[:count], data[count:]
     for index in range(count):
         np.testing.assert_array_equal(norms[index].x, steps)
         expected = [probes[step].layers[index].grad_norm for step in steps]
         np.testing.assert_allclose(norms[index].y, expected, rtol=1e-6)
         expected = [probes[step].layers[index].dead_fraction for step in steps]
         np.testing.assert_allclose(dead[index].y, expected, rtol=1e-6)
-    # Every column of the a heatmap of layer 1 still holds the batch's count of values.
-    first = probes[steps[-1]].layers[0]
-    total = first.summaries["a"].counts.sum()
-    column = decoded(data[0].z)[:, -1]
+    # Each raster equals the records' histograms re-binned by hand onto their rounded range.
+    half = (steps[-1] - steps[0]) / (2 * (len(steps) - 1))
+    for row, quantity in enumerate(("a", "delta")):
+        for index in range(count):
+            raster = rasters[row * count + index]
+            summaries = [probes[step].layers[index].summaries[quantity] for step in steps]
+            counts = np.array([s.counts for s in summaries], float)
+            edges = np.array([s.edges for s in summaries], float)
+            low, high = nice_range(edges[:, 0].min(), edges[:, -1].max())
+            target = np.linspace(low, high, counts.shape[1] + 1)
+            expected = np.round(rebin(counts, edges, target).T)
+            np.testing.assert_array_equal(raster["z"], expected)
+            assert raster["y"] == [low, high]
+            assert raster["x"] == [steps[0] - half, steps[-1] + half]
+            top = raster["zmax"]
+            assert top / 2 < max(expected.max(), 1) <= top and np.log2(top) % 1 == 0
+            number = row * count + index + 1
+            suffix = "" if number == 1 else str(number)
+            assert raster["xref"] == f"x{suffix}" and raster["yref"] == f"y{suffix}"
+            assert list(view.figure.layout[f"yaxis{suffix}"].range) == [low, high]
+            assert ("δ" in raster["hover"]) == (quantity == "delta")
+            assert f"<sup>{index + 1}</sup>" in raster["hover"]
+    # Every column of the a histogram of layer 1 still holds the batch's count of values.
+    total = probes[steps[-1]].layers[0].summaries["a"].counts.sum()
+    column = rasters[0]["z"][:, -1]
     assert abs(int(column.sum()) - total) <= len(column) / 2  # re-binned, rounded to whole counts
-    assert data[0].y[0] < 0 < data[0].y[-1]  # tanh: negatives kept
+    assert rasters[0]["y"][0] < 0 < rasters[0]["y"][1]  # tanh: negatives kept
     assert view.figure.layout[f"yaxis{2 * count + 1}"].type == "log"  # the gradient norms
 
 
@@ -119,23 +155,29 @@ def test_dead_fraction_and_gradient_norm_curves():
     view.update(probe_update(4, [layer(0, dead=0.9, grad=9.0), layer(1)]))  # same step: ignored
     view.update(RunnerUpdate(None, None, {}, {}, "running", "", 5, 0.0))  # no probe: nothing new
     data = view.figure.data
-    np.testing.assert_allclose(data[4].y, [3.0, 2.0])
-    np.testing.assert_allclose(data[5].y, [0.5, 0.1])
-    np.testing.assert_allclose(data[6].y, [0.25, 0.5])
-    np.testing.assert_allclose(data[7].y, [0.0, 1.0])
-    np.testing.assert_array_equal(data[6].x, [2, 4])
-    assert "1% of its peak" in data[6].hovertemplate
+    assert len(data) == 4
+    np.testing.assert_allclose(data[0].y, [3.0, 2.0])
+    np.testing.assert_allclose(data[1].y, [0.5, 0.1])
+    np.testing.assert_allclose(data[2].y, [0.25, 0.5])
+    np.testing.assert_allclose(data[3].y, [0.0, 1.0])
+    np.testing.assert_array_equal(data[2].x, [2, 4])
+    assert "1% of its peak" in data[2].hovertemplate
+    assert "1% of its peak" not in data[0].hovertemplate
+    assert data[0].xaxis == "x5" and data[2].xaxis == "x6"  # after the 2 x 2 histogram axes
     assert view.figure.layout[f"yaxis{2 * 2 + 1}"].type == "log"  # the gradient norms
 
 
 def test_layer_count_change_rebuilds_traces():
     view = LayerStatsView()
     view.update(probe_update(1, [layer(0), layer(1), layer(2)]))
-    assert len(view.figure.data) == 4 * 3 and len(view.figure.layout.annotations) == 3 * 2 + 2
+    assert len(view.figure.data) == 2 * 3 and len(view.figure.rasters) == 2 * 3
+    assert len(view.figure.layout.annotations) == 3 * 2 + 2
     view.update(probe_update(2, [layer(0), layer(1)]))
-    assert len(view.figure.data) == 4 * 2 and len(view.figure.layout.annotations) == 2 * 2 + 2
+    assert len(view.figure.data) == 2 * 2 and len(view.figure.rasters) == 2 * 2
+    assert len(view.figure.layout.annotations) == 2 * 2 + 2
     assert "xaxis9" not in view.figure.layout.to_plotly_json()  # the 3-layer axes are gone
     np.testing.assert_array_equal(view.figure.data[0].x, [2])  # the old columns too
+    assert view.figure.rasters[0]["x"] == [1.5, 2.5] and view.figure.rasters[0]["z"].shape[1] == 1
 
 
 def test_max_columns_and_clear():
@@ -143,10 +185,12 @@ def test_max_columns_and_clear():
     for step in range(1, 51):
         view.update(probe_update(step, [layer(0, grad=step)]))
     np.testing.assert_array_equal(view.figure.data[0].x, np.arange(41, 51))
-    np.testing.assert_allclose(view.figure.data[2].y, np.arange(41, 51))
-    assert decoded(view.figure.data[0].z).shape == (2, 10)
+    np.testing.assert_allclose(view.figure.data[0].y, np.arange(41, 51))
+    assert view.figure.rasters[0]["z"].shape == (2, 10)
+    assert view.figure.rasters[0]["x"] == [40.5, 50.5]  # steps 41..50, half a column each side
     view.update(RunnerUpdate(None, None, {}, {}, "idle", "", 0, 0.0))  # what reset() sends
     assert all(len(trace.x) == 0 for trace in view.figure.data)
+    assert all(not raster["z"].any() for raster in view.figure.rasters)  # no counts left
 
 
 def test_bad_values_name_the_parameter():
@@ -169,11 +213,12 @@ def test_one_refresh_is_bounded_however_long_the_run():
         layers = [layer(i, a=(rng.poisson(5, 32), np.linspace(low, low + 4, 33))) for i in range(3)]
         update = probe_update(step, layers)
         sizes[step] = sent_bytes(view.figure, lambda update=update: view.update(update))
-    # 6 heatmaps (a and delta) of 32 x 30 uint16 in base64, 6 curves of 30 float32 x and y, a
-    # little JSON: flat once the columns are full, however many steps came before.
-    bound = 6 * 32 * 30 * 2 * 4 / 3 + 6 * 30 * 8 + 4_000
-    assert max(sizes[step] for step in range(30, 161)) < bound
-    # Colour-scale changes vary a refresh by ~1.7 KB; on average it does not grow with steps.
+    # Sent whole, a refresh is 6 histograms (a and delta) of 32 x 30 uint16, 6 curves of 30
+    # float32 x and y and a little JSON: flat once the columns are full, however many steps
+    # came before. Mostly the range stays put and only the newest columns go (scrolled).
+    whole = 6 * 32 * 30 * 2 + 6 * 30 * 8
+    assert max(sizes[step] for step in range(30, 161)) < whole + 4_000
+    assert np.median([sizes[step] for step in range(30, 161)]) < whole / 4
     early, late = [sizes[step] for step in range(31, 61)], [sizes[step] for step in range(131, 161)]
     assert np.mean(late) <= 1.1 * np.mean(early)
 
@@ -184,32 +229,51 @@ def test_kept_histograms_after_the_ring_wraps_and_bins_change():
         view.update(probe_update(step, [layer(0, a=([step, 1], [0, step / 2, step]))]))
     counts = np.array([[3, 1], [4, 1], [5, 1]], float)
     edges = np.array([[0, 1.5, 3], [0, 2, 4], [0, 2.5, 5]])
+    # [0, 5] is already on nice_range's grid (span 5: steps of 1).
     expected = np.round(rebin(counts, edges, np.linspace(0, 5, 3)).T)
-    np.testing.assert_array_equal(decoded(view.figure.data[0].z), expected)
+    raster = view.figure.rasters[0]
+    np.testing.assert_array_equal(raster["z"], expected)
+    assert raster["x"] == [2.5, 5.5] and raster["y"] == [0.0, 5.0]
     np.testing.assert_array_equal(view.figure.data[0].x, [3, 4, 5])
     # A probe with another bin count: only its column is drawn, the older ones are empty.
     view.update(probe_update(6, [layer(0, a=([1, 2, 3], [0, 1, 2, 3]))]))
-    np.testing.assert_array_equal(decoded(view.figure.data[0].z), [[0, 0, 1], [0, 0, 2], [0, 0, 3]])
+    raster = view.figure.rasters[0]
+    np.testing.assert_array_equal(raster["z"], [[0, 0, 1], [0, 0, 2], [0, 0, 3]])
+    assert raster["y"] == [0.0, 3.0] and raster["x"] == [3.5, 6.5]
 
 
 def test_a_new_step_sends_only_what_changed():
     view = LayerStatsView()
-    for step in range(1, 4):
+    for step in range(1, 21):
         view.update(probe_update(step, [layer(0), layer(1)]))
-    assigned: list = []
-    assign = view.figure.assign
-
-    def spy(trace, values: dict) -> None:
-        assigned.append((trace, set(values)))
-        assign(trace, values)
-
-    view.figure.assign = spy
-    view.update(probe_update(4, [layer(0), layer(1)]))
-    # Same histograms: the heatmaps' bins (y) and colour scales stay; the curves grow.
-    assert assigned == [(index, {"x", "z"}) for index in range(4)] + [
-        (index, {"x", "y"}) for index in range(4, 8)
-    ]
-    assigned.clear()
-    view.redraw()  # nothing new: counts only (equal, so plotly drops them too)
-    assert assigned == [(index, {"z"}) for index in range(4)]
-    assert view.figure.data[0].zmax == 4 and len(view.figure.data[0].colorscale) == 12
+    before = [raster["z"].copy() for raster in view.figure.rasters]
+    messages = captured(view.figure, lambda: view.update(probe_update(21, [layer(0), layer(1)])))
+    assert len(messages) == 1
+    content, buffers = messages[0]
+    assert content["op"] == "update"
+    # Same histograms: the bins' range (y) and colour scales stay; the steps grow, so the
+    # histograms' x extents, their axes' x ranges and the curves change.
+    assert content["traces"] == [0, 1, 2, 3] and set(content["restyle"]) == {"x", "y"}
+    assert set(content["relayout"]) == {f"xaxis{s}.range" for s in ("", "2", "3", "4")}
+    assert content["relayout"]["xaxis.range"] == [0.5, 21.5]
+    assert sorted(content["rasters"]) == [0, 1, 2, 3]
+    for index, change in content["rasters"].items():
+        assert set(change) - {"visible"} == {"z", "x"} and change["x"] == [0.5, 21.5]
+        # z goes as its newest column only: the browser keeps the first 20.
+        assert change["z"]["$d"] == "tail" and change["z"]["keep"] == 20
+        reference = change["z"]["values"]
+        assert reference["shape"] == "2,1" and reference["dtype"] == "uint16"
+        column = np.frombuffer(buffers[reference["$b"]], np.uint16)
+        z = view.figure.rasters[index]["z"]
+        np.testing.assert_array_equal(column, z[:, -1])
+        np.testing.assert_array_equal(z[:, :20], before[index])
+    for key in ("x", "y"):  # the curves: one new point each
+        assert all(
+            value["$d"] == "tail" and value["keep"] == 20 for value in content["restyle"][key]
+        )
+    view.redraw()  # settle
+    messages = captured(view.figure, view.redraw)  # nothing new: no data at all
+    for content, buffers in messages:
+        assert buffers == [] and content["restyle"] == {} and content["relayout"] == {}
+        assert all(set(change) <= {"visible"} for change in content["rasters"].values())
+    assert view.figure.rasters[0]["zmax"] == 4 and len(view.figure.rasters[0]["colorscale"]) == 12

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from view_messages import sent_bytes
+from view_messages import captured, sent_bytes
 
 from nnviz import MLP, LayerProbe, Runner, Trainer, make_dataset
 from nnviz.records import RunnerUpdate
@@ -217,17 +217,10 @@ def sent_keys(figure, action) -> tuple[set, set]:
     """The trace and layout key paths of the update messages `action()` makes `figure` send."""
     styles: set = set()
     layouts: set = set()
-
-    def keep(change: dict) -> None:
-        if change["new"] is not None:
-            styles.update(change["new"]["style_data"] or {})
-            layouts.update(change["new"]["layout_data"] or {})
-
-    figure.observe(keep, ["_py2js_update"])
-    try:
-        action()
-    finally:
-        figure.unobserve(keep, ["_py2js_update"])
+    for content, _buffers in captured(figure, action):
+        assert content["op"] == "update"  # no structural change: never the whole figure
+        styles.update(content["restyle"])
+        layouts.update(content["relayout"])
     return styles, layouts
 
 
@@ -248,8 +241,21 @@ def test_a_redraw_sends_only_what_changed(spiral_updates):
     assert sent_keys(view.figure, view.redraw) == (set(), set())
     styles, layouts = sent_keys(view.figure, lambda: setattr(view, "log_y", True))
     assert styles == set() and layouts == {"yaxis.type"}
-    styles, layouts = sent_keys(view.figure, lambda: setattr(view, "x_axis", "examples"))
-    assert styles == {"x", "hovertemplate"} and layouts == {"xaxis2.title.text"}
+    messages = captured(view.figure, lambda: setattr(view, "x_axis", "examples"))
+    assert len(messages) == 1
+    content, buffers = messages[0]
+    assert set(content["restyle"]) == {"x", "hovertemplate"}
+    assert set(content["relayout"]) == {"xaxis2.title.text"}
+    # Every x that changed goes whole (examples seen, not steps): the trace's new x exactly.
+    examples = joined(spiral_updates, "history", "examples_seen")
+    sent = 0
+    for trace, value in zip(content["traces"], content["restyle"]["x"], strict=True):
+        if value != {"$u": 1}:  # {"$u": 1}: this trace's x is left alone
+            array = np.frombuffer(buffers[value["$b"]], value["dtype"])
+            np.testing.assert_array_equal(array, view.figure.data[trace].x)
+            sent += 1
+    assert sent >= 1
+    np.testing.assert_allclose(view.figure.data[BATCH].x, examples)
     title = view.figure.layout.title.text
     assert title.startswith("step 30 ")
     view.update(RunnerUpdate(None, None, {}, {}, "paused", "", 31, 0.0))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from nnviz.explain import explain_neuron
 from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
-from nnviz.views.figure import from_typed_array
+from nnviz.views.figure import quantize
 from nnviz.views.network import BLUE, ORANGE, WIDTHS, NetworkView
 
 # conftest.py is not importable as a module here (no package): load it by path.
@@ -55,19 +54,41 @@ def neuron_indices(view: NetworkView) -> list[tuple[int, int]]:
     return view._units
 
 
+LEVEL = 2 / 254  # one quantize level of the thumbnails' [-1, 1] scale
+
+
+def shown(raster: dict) -> np.ndarray:
+    """A thumbnail's values as drawn: its quantize levels back on the [-1, 1] scale."""
+    assert raster["levels"] == [-1.0, 1.0] and raster["z"].dtype == np.uint8
+    return raster["z"] * LEVEL - 1
+
+
+def listen(view: NetworkView) -> list[tuple[dict, list]]:
+    """Keep every custom message (content, buffers) the figure sends from now on."""
+    sent: list[tuple[dict, list]] = []
+    view.figure.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
+    return sent
+
+
 def test_one_thumbnail_per_unit_with_the_field_values(view_and_update) -> None:
     view, update = view_and_update
-    heatmaps = [t for t in view.figure.data if t.type == "heatmap"]
-    assert len(heatmaps) == 2 + 8 + 8 + 1
+    rasters = view.figure.rasters
+    assert len(rasters) == 2 + 8 + 8 + 1
+    assert not any(t.type == "heatmap" for t in view.figure.data)
+    assert len(view.figure.data) == 8 + 1 + 1 + 1  # links, link hover, neurons, biases
     neurons = update.field.neurons
-    hidden = heatmaps[2 + 3]  # layer 1, neuron 4
-    assert np.allclose(from_typed_array(hidden.z) / 100, neurons[1][3], atol=0.006)
-    x1 = from_typed_array(heatmaps[0].z) / 100  # inputs scaled by their own range
-    assert np.allclose(x1, neurons[0][0] / np.abs(neurons[0][0]).max(), atol=0.006)
-    output = from_typed_array(heatmaps[-1].z) / 100  # P(class 1) 0..1 shown as -1..1
-    assert np.allclose(output, 2 * neurons[3][0] - 1, atol=0.006)
-    # each thumbnail sits on its own 1 x 1 square, the column of its layer
-    assert hidden.x0 == pytest.approx(3.0 - 0.5 + 0.5 / R) and hidden.dx == pytest.approx(1 / R)
+    hidden = rasters[2 + 3]  # layer 1, neuron 4: tanh, shown as it is
+    np.testing.assert_array_equal(hidden["z"], quantize(neurons[1][3], -1, 1))
+    assert np.allclose(shown(hidden), neurons[1][3], atol=LEVEL / 2 + 1e-6)
+    x1 = shown(rasters[0])  # inputs scaled by their own range
+    assert np.allclose(x1, neurons[0][0] / np.abs(neurons[0][0]).max(), atol=LEVEL / 2 + 1e-6)
+    output = shown(rasters[-1])  # P(class 1) 0..1 shown as -1..1
+    assert np.allclose(output, 2 * neurons[3][0] - 1, atol=LEVEL / 2 + 1e-6)
+    assert hidden["z"].shape == (R, R)
+    # each thumbnail sits on its own 1 x 1 square, the column of its layer, its row
+    assert hidden["x"] == pytest.approx([3.0 - 0.5, 3.0 + 0.5])
+    assert hidden["y"] == pytest.approx([-3 * 1.4 - 0.5, -3 * 1.4 + 0.5])
+    assert all(r["visible"] and (r["zmin"], r["zmax"]) == (-1.0, 1.0) for r in rasters)
 
 
 def test_links_follow_the_weights_signs_and_magnitudes(view_and_update) -> None:
@@ -115,13 +136,11 @@ def test_dropdown_and_click_select_like_select(view_and_update) -> None:
     view.dropdown.value = (3, 1)
     assert view.selected == (3, 1)
     assert view.panel.value == f"$${explain_neuron(update.probe, 3, 1, 0, 'latex')}$$"
-    # A click as the browser reports it: the FigureWidget message that plotly's JS sends.
+    # A click as the browser reports it: the custom message nnviz's front end sends.
     trace = len(view.figure.data) - 2
     point = neuron_indices(view).index((1, 6))
-    view.figure._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"trace_indexes": [trace], "point_indexes": [point], "xs": [3], "ys": [0]},
-    }
+    click = {"method": "click", "points": [{"trace": trace, "point": point, "x": 3, "y": 0}]}
+    view.figure._on_front_message(view.figure, click, [])
     assert view.selected == (1, 7) and view.dropdown.value == (1, 7)
     assert view.panel.value == f"$${explain_neuron(update.probe, 1, 7, 0, 'latex')}$$"
 
@@ -143,11 +162,14 @@ def test_architecture_change_rebuilds_and_reset_clears(wide_updates) -> None:
     view.update(replace(wide_updates[-1], field=plane_field((2, 8, 8, 1))))
     small = collect_updates(hidden=(3,), steps=2)[-1]
     view.update(replace(small, field=plane_field((2, 3, 1))))
-    assert sum(t.type == "heatmap" for t in view.figure.data) == 2 + 3 + 1
+    assert len(view.figure.rasters) == 2 + 3 + 1
+    assert len(view.figure.data) == 8 + 1 + 1 + 1
+    np.testing.assert_array_equal(view.figure.rasters[-1]["z"].shape, (R, R))
     assert len(view.figure.data[8].customdata) == 2 * 3 + 3
     assert [value for _, value in view.dropdown.options] == [(1, 1), (1, 2), (1, 3), (2, 1)]
     view.update(replace(small, step=0, state="idle", probe=None, field=None))
     assert len(view.figure.data) == 0 and view.selected == (1, 1)
+    assert view.figure.rasters == ()
 
 
 def test_digits_draw_circles_and_one_input_block() -> None:
@@ -156,7 +178,7 @@ def test_digits_draw_circles_and_one_input_block() -> None:
     view.update(update)  # no field: circles coloured by the probe's batch means
     neurons = view.figure.data[-2]
     assert neurons.marker.symbol == "circle"
-    assert not any(t.type == "heatmap" for t in view.figure.data)
+    assert view.figure.rasters == () and len(view.figure.data) == 8 + 1 + 1 + 1
     assert len(neurons.x) == 1 + 5 + 10
     assert any(a.text == "64 inputs" for a in view.figure.layout.annotations)
     means = update.probe.layers[0].a.mean(0)  # tanh hidden layer: shown as it is
@@ -167,21 +189,22 @@ def test_digits_draw_circles_and_one_input_block() -> None:
 
 def test_bytes_per_refresh_are_bounded(wide_updates) -> None:
     view = NetworkView()
-    sizes: list[int] = []
-
-    def send(data=None, buffers=None, **kwargs) -> None:
-        buffers = [memoryview(b).nbytes for b in buffers or []]
-        sizes.append(len(json.dumps(data, default=str)) + sum(buffers))
-
-    view.figure.comm.send = send
+    sent = listen(view)
     view.update(replace(wide_updates[-1], field=plane_field((2, 8, 8, 1))))
-    sizes.clear()
+    sent.clear()
+    before = view.figure.bytes_sent
     for seed in range(3):  # fresh thumbnails and weights each time: every value changes
         update = replace(wide_updates[-2 - seed], field=plane_field((2, 8, 8, 1), seed=seed + 1))
         view.update(update)
-    per_refresh = sum(sizes) / 3
-    # 19 thumbnails x 256 values as whole percents are ~25 KB; 2 decimals would be ~35 KB.
-    assert 5_000 < per_refresh < 32_000
+    assert len(sent) == 3 and all(content["op"] == "update" for content, _ in sent)
+    for content, buffers in sent:  # every thumbnail travels, one byte a cell
+        assert sorted(content["rasters"]) == list(range(2 + 8 + 8 + 1))
+        z = [edit["z"] for edit in content["rasters"].values()]
+        assert all(ref["dtype"] == "uint8" and ref["shape"] == f"{R},{R}" for ref in z)
+        assert sum(buffers[ref["$b"]].nbytes for ref in z) == 19 * R * R
+    per_refresh = (view.figure.bytes_sent - before) / 3
+    # 19 thumbnails x 256 cells are ~4.9 KB as bytes (whole percents in JSON were ~25 KB).
+    assert 5_000 < per_refresh < 16_000
 
 
 def test_field_probe_integration() -> None:
@@ -189,10 +212,12 @@ def test_field_probe_integration() -> None:
     updates = collect_updates(hidden=(4, 3), steps=4, callbacks=(fields.FieldProbe(thumbnail=8),))
     view = NetworkView()
     view.update(updates[-1])
-    heatmaps = [t for t in view.figure.data if t.type == "heatmap"]
-    assert len(heatmaps) == 2 + 4 + 3 + 1
+    rasters = view.figure.rasters
+    assert len(rasters) == 2 + 4 + 3 + 1
     neuron = updates[-1].field.neurons[2][1]  # layer 2, neuron 2: tanh, shown as it is
-    assert np.allclose(from_typed_array(heatmaps[2 + 4 + 1].z) / 100, neuron, atol=0.006)
+    assert rasters[2 + 4 + 1]["z"].shape == neuron.shape == (8, 8)
+    assert np.allclose(shown(rasters[2 + 4 + 1]), neuron, atol=LEVEL / 2 + 1e-6)
+    assert np.ptp(neuron) > 4 * LEVEL  # a real picture, not a flat square
 
 
 def test_links_travel_only_when_a_link_changes_sign_or_width(wide_updates) -> None:
@@ -207,14 +232,16 @@ def test_links_travel_only_when_a_link_changes_sign_or_width(wide_updates) -> No
         return replace(wide_updates[-1], field=field)
 
     view = NetworkView()
-    sent: list[dict] = []
-    view.figure._send = lambda message, buffers=None: sent.append(message)
+    sent = listen(view)
     view.update(update_with(weights))
     blue_before = int(np.isnan(np.asarray(view.figure.data[0].x, float)).sum())  # w < 0.25
 
     def restyled() -> set[str]:
-        updates = [message["state"].get("_py2js_update") for message in sent]
-        return {key for update in updates if update for key in update["style_data"]}
+        updates = [content for content, _ in sent if content["op"] == "update"]
+        assert len(updates) == len(sent) == 1  # one message per refresh
+        edits = updates[0]["rasters"].values()  # the same thumbnails: no z travels again
+        assert not any("z" in edit for edit in edits)
+        return set(updates[0]["restyle"])
 
     sent.clear()
     view.update(update_with([1.05 * w for w in weights]))

@@ -1,27 +1,24 @@
-"""What a figure sends: the byte count of the widget messages an action makes it send."""
+"""What a figure sends: the custom messages an action makes it send, and their byte count."""
 
 from __future__ import annotations
 
-import json
 
-from plotly.serializers import _py_to_js
-
-MESSAGES = ["_py2js_update", "_py2js_restyle", "_py2js_relayout", "_py2js_addTraces"]
-
-
-def sent_bytes(figure, action) -> int:
-    """Bytes of the widget messages `action()` makes `figure` send, binary buffers included."""
-    sizes: list[int] = []
-
-    def count(change: dict) -> None:
-        if change["new"] is not None:
-            message = _py_to_js(change["new"], None)
-            text = json.dumps(message, default=lambda buffer: "x" * buffer.nbytes)
-            sizes.append(len(text))
-
-    figure.observe(count, MESSAGES)
+def captured(figure, action) -> list[tuple[dict, list]]:
+    """The custom messages (content, buffers) that `action()` makes `figure` send."""
+    sent: list[tuple[dict, list]] = []
+    original = figure.send
+    figure.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
     try:
         action()
     finally:
-        figure.unobserve(count, MESSAGES)
-    return sum(sizes)
+        figure.send = original
+    return sent
+
+
+def sent_bytes(figure, action) -> int:
+    """Payload bytes (JSON text plus binary buffers) of the messages `action()` makes `figure`
+    send, as the figure counts them; at least one message must go out."""
+    before = figure.bytes_sent
+    messages = captured(figure, action)
+    assert messages, "the action sent no message"
+    return figure.bytes_sent - before
