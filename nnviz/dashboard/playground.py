@@ -217,9 +217,14 @@ class Playground(widgets.VBox):
             shown = [rows[name] for name in names if name not in hidden]
             return widgets.VBox([widgets.HTML(f"<h4>{title}</h4>"), *shown])
 
+        # Columns wrap instead of overflowing: TF Playground's data | network | output at a
+        # desktop width, stacked in a narrow one (JupyterLab's notebook column, a phone); the
+        # figures follow their column's width (nnviz-plot.js), the network scales its graph.
+        wrap = {"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"}
         top = widgets.HBox(
             [column(("lr", "activation", "regularization", "reg_rate"), "Hyperparameters"),
-             column(("problem", "loss", "optimizer", "batch_size"), "Training")]
+             column(("problem", "loss", "optimizer", "batch_size"), "Training")],
+            layout=widgets.Layout(**wrap),
         )  # fmt: skip
         data = column(("dataset", "regenerate", "noise", "train_percent", "seed", "features"),
                       "Data")  # fmt: skip
@@ -235,7 +240,11 @@ class Playground(widgets.VBox):
         below = [self.views[name].widget for name in ("layers", "weights") if name in self.views]
         if "share" not in hidden:
             below.append(self.share)
-        return [run, top, widgets.HBox([data, widgets.VBox(middle), widgets.VBox(right)]), *below]
+        data.layout = widgets.Layout(flex="0 0 290px", width="290px", overflow="hidden")
+        network = widgets.VBox(middle, layout=widgets.Layout(flex="1 1 360px", min_width="300px"))
+        output = widgets.VBox(right, layout=widgets.Layout(flex="0 1 400px", min_width="320px"))
+        columns = widgets.HBox([data, network, output], layout=widgets.Layout(**wrap))
+        return [run, top, columns, *below]
 
 
 def voila_query_string() -> str:
