@@ -27,7 +27,7 @@ const HOVER_KEYS = new Set(["text", "customdata", "hovertext"]);
 const CHEAP_LAYOUT = /^(title\.text|annotations\[\d+\]\.text)$/;
 const HOVER_REFRESH_MS = 300; // while hovered, hover data is handed to plotly at most this often
 const HEADROOM = 0.25;
-const HEAVY_MS = 250; // relayouts (ticks, moved images) of one figure at most this often // a managed axis grows by this fraction of its span when data leaves it
+const HEAVY_MS = 500; // relayouts (ticks, moved images) of one figure at most this often // a managed axis grows by this fraction of its span when data leaves it
 let Plotly = null;
 
 // ------------------------------------------------------------------------------ loading
@@ -157,7 +157,19 @@ function parseColour(text) {
   return [0, 0, 0];
 }
 
+const tables = new Map();
+
 function lookupTable(colorscale) {
+  // 256 colours along a plotly colour scale, cached by the scale.
+  const key = JSON.stringify(colorscale);
+  if (!tables.has(key)) {
+    if (tables.size > 64) tables.clear();
+    tables.set(key, buildTable(colorscale));
+  }
+  return tables.get(key);
+}
+
+function buildTable(colorscale) {
   const stops = colorscale.map(([position, colour]) => [Number(position), parseColour(colour)]);
   const table = new Uint8ClampedArray(256 * 4);
   for (let i = 0; i < 256; i++) {
@@ -262,7 +274,9 @@ class Raster {
     const fx = (x - x0) / (x1 - x0), fy = (y - y0) / (y1 - y0);
     if (!(fx >= 0 && fx < 1 && fy >= 0 && fy < 1)) return null;
     const col = Math.floor(fx * z.cols), row = Math.floor(fy * z.rows);
-    return { value: this.level(z.flat[row * z.cols + col]), row, col };
+    const labels = this.spec.xlabels;
+    const xlabel = labels && labels.length === z.cols ? labels[col] : x;
+    return { value: this.level(z.flat[row * z.cols + col]), row, col, xlabel };
   }
 }
 
@@ -333,6 +347,7 @@ class Store {
         const raster = this.rasters[Number(index)];
         if (!raster) continue;
         if (spec.z !== undefined) spec.z = resolve(raster.spec.z, spec.z);
+        if (spec.xlabels !== undefined) spec.xlabels = resolve(raster.spec.xlabels, spec.xlabels);
         if (raster.update(spec)) moved.push(Number(index));
         raster.dirty = true;
       }
@@ -359,6 +374,10 @@ class View {
     this.el = el;
     this.gd = document.createElement("div");
     this.gd.className = "nnviz-plot";
+    // A compositing layer of its own and contained layout: a redraw repaints this figure, not
+    // the page around it.
+    this.gd.style.willChange = "transform";
+    el.style.contain = "layout";
     el.classList.add("nnviz-figure");
     el.appendChild(this.gd);
     this.draws = 0;
@@ -563,9 +582,20 @@ class View {
     for (const [key, value] of Object.entries(relayout)) {
       (CHEAP_LAYOUT.test(key) ? cheap : heavy)[key] = value;
     }
-    const lineUpdate = lines.size ? this.linePaths([...lines]) : null;
-    if (lineUpdate === false) {
-      this.note("lines-left-axes");
+    let lineUpdate = lines.size ? this.linePaths([...lines]) : null;
+    if (lineUpdate === "outside") {
+      // A curve left its axes: new head-room ranges by relayout (a replot of the axes and
+      // traces, without recomputing the figure), then the paths on the new axes.
+      const layout = structuredClone(this.store.layout);
+      this.manageRanges(layout);
+      const ranges = {};
+      for (const [name, { range }] of this.managed) ranges[`${name}.range`] = range;
+      this.note("relayout-ranges");
+      await Plotly.relayout(gd, ranges);
+      lineUpdate = this.linePaths([...lines]);
+    }
+    if (typeof lineUpdate !== "function" && lines.size) {
+      this.note("replot-lines");
       // A curve left its axes: replot, with new ranges; everything the view owes goes in.
       this.paintRasters(false);
       await this.replot();
@@ -594,9 +624,17 @@ class View {
       this.note("restyle");
       await Plotly.restyle(gd, ...restyleArguments(full));
     }
-    if (style.size) await Plotly.restyle(gd, ...restyleArguments(style));
-    if (lineUpdate) lineUpdate();
-    if (Object.keys(cheap).length) await Plotly.relayout(gd, cheap);
+    const restyled = style.size ? this.setStyles(style) : style;
+    if (restyled.size) {
+      this.note("restyle-style");
+      await Plotly.restyle(gd, ...restyleArguments(restyled));
+    }
+    if (typeof lineUpdate === "function") lineUpdate();
+    const texts = Object.keys(cheap).length ? this.setTexts(cheap) : {};
+    if (Object.keys(texts).length) {
+      this.note("relayout-text");
+      await Plotly.relayout(gd, texts);
+    }
     // 3. Rasters: new pixels into the <image> elements plotly drew.
     this.paintRasters(false);
     store.rasters.forEach((raster, k) => {
@@ -612,6 +650,84 @@ class View {
       }
     });
     if (this.hovered) this.refreshHover();
+  }
+
+  setTexts(edits) {
+    // Titles and annotation texts written into the SVG plotly drew, when they are plain text
+    // (lines split at <br>) and the element has as many lines; returns the edits left over.
+    const gd = this.gd, full = gd._fullLayout, left = {};
+    for (const [key, text] of Object.entries(edits)) {
+      const lines = String(text ?? "").split(/<br\s*\/?>/i);
+      const plain = lines.every((line) => !/[<&]/.test(line));
+      let element = null, anchor = "center", index = -1;
+      if (key === "title.text") {
+        element = gd.querySelector(".g-gtitle text.gtitle");
+      } else {
+        index = Number(key.match(/\d+/)[0]);
+        element = gd.querySelector(`.annotation[data-index="${index}"] text.annotation-text`);
+        anchor = (full.annotations[index] || {}).xanchor || "center";
+      }
+      const rows = element ? element.querySelectorAll("tspan.line") : [];
+      const fits = element && (rows.length ? rows.length === lines.length : lines.length === 1 &&
+        !element.querySelector("tspan"));
+      if (!plain || !fits) {
+        left[key] = text;
+        continue;
+      }
+      const before = anchor === "center" ? 0 : element.getComputedTextLength();
+      if (rows.length) rows.forEach((row, k) => { row.textContent = lines[k]; });
+      else element.textContent = lines[0];
+      if (anchor !== "center") { // plotly centres the text in a box anchored at one side
+        const shift = ((element.getComputedTextLength() - before) / 2) * (anchor === "left" ? 1 : -1);
+        for (const node of [element, ...rows]) {
+          node.setAttribute("x", String(Number(node.getAttribute("x")) + shift));
+        }
+      }
+      setPath(gd.layout, key, text);
+      if (key === "title.text") full.title.text = text;
+      else if (full.annotations[index]) full.annotations[index].text = text;
+    }
+    return left;
+  }
+
+  setStyles(edits) {
+    // Marker colours (numbers on the trace's colour scale) and outline widths, per point,
+    // written into the SVG; returns what is left for Plotly.restyle.
+    const gd = this.gd, left = new Map();
+    const groups = new Map();
+    for (const group of gd.querySelectorAll(".scatterlayer .trace")) {
+      const cd = group.__data__;
+      if (cd && cd[0] && cd[0].trace) groups.set(cd[0].trace.index, group);
+    }
+    for (const [index, values] of edits) {
+      const trace = this.store.data[index] || {}, group = groups.get(index);
+      for (const [key, value] of Object.entries(values)) {
+        const points = group ? group.querySelectorAll("path.point") : [];
+        const array = value && typeof value === "object" && value.length !== undefined;
+        const marker = trace.marker || {};
+        if (!array || !points.length || value.length < points.length ||
+            (key === "marker.color" && !(marker.colorscale && Number.isFinite(value[0])))) {
+          add(left, index, key, value);
+          continue;
+        }
+        if (key === "marker.color") {
+          const table = lookupTable(marker.colorscale);
+          const low = marker.cmin ?? Math.min(...value), high = marker.cmax ?? Math.max(...value);
+          const scale = high > low ? 255 / (high - low) : 0;
+          for (const point of points) {
+            const v = value[point.__data__.i];
+            const i = 4 * Math.min(255, Math.max(0, Math.round((v - low) * scale)));
+            point.style.fill = `rgb(${table[i]},${table[i + 1]},${table[i + 2]})`;
+          }
+        } else if (key === "marker.line.width") {
+          for (const point of points) point.style.strokeWidth = `${value[point.__data__.i]}px`;
+        } else {
+          add(left, index, key, value);
+          continue;
+        }
+      }
+    }
+    return left;
   }
 
   imageMoves(moved, offset) {
@@ -668,9 +784,12 @@ class View {
       }
       if (!(high >= low)) continue;
       const span = high > low ? high - low : Math.abs(high) || 1;
+      // Head-room: a share of the span, at least a tenth of the values' size (a quarter of a
+      // decade on log axes), so that noise around a steady value does not leave the axis.
+      const pad = Math.max(HEADROOM * span / 2, log ? 0.25 : 0.1 * Math.max(Math.abs(low), Math.abs(high)));
       const range = members[0][1].letter === "x"
-        ? [low, high + HEADROOM * span]  // time runs to the right
-        : [low - HEADROOM * span / 2, high + HEADROOM * span / 2];
+        ? [low, high + Math.max(span, pad)]  // time runs on: the axis doubles, rarely redrawn
+        : [low - pad, high + pad];
       for (const [name] of members) {
         layout[name] = { ...(layout[name] || {}), range, autorange: false };
         this.managed.set(name, { range, log });
@@ -694,7 +813,9 @@ class View {
       const xa = full[xName], ya = full[yName];
       if (!group || !xa || !ya || !group.querySelector(".js-line")) return false;
       const xm = this.managed?.get(xName), ym = this.managed?.get(yName);
-      if (!inside(trace.x, xa, xm) || !inside(trace.y, ya, ym)) return false;
+      if (!inside(trace.x, xa, xm) || !inside(trace.y, ya, ym)) {
+        return (xm || !xa.autorange) && (ym || !ya.autorange) ? "outside" : false;
+      }
       writes.push([group, pathOf(trace.x, trace.y, xa, ya), index]);
     }
     return () => {
@@ -746,7 +867,9 @@ class View {
       const x = xa.p2d(px - xa._offset), y = ya.p2d(py - ya._offset);
       const found = raster.valueAt(x, y);
       if (found) {
-        text = fillTemplate(hover, { x, y, z: found.value, row: found.row + 1, col: found.col + 1 });
+        text = fillTemplate(hover, {
+          x, y, z: found.value, row: found.row + 1, col: found.col + 1, xlabel: found.xlabel,
+        });
         break;
       }
     }

@@ -78,7 +78,8 @@ function ask(model, name) {
 function front(model) {
   if (!globalThis[key]) {
     globalThis[key] = (async () => {
-      const base = baseUrl();
+      // Absolute: this module is itself imported from a blob: URL, which resolves nothing.
+      const base = new URL(baseUrl(), location.href).href;
       const voila = base + "voila/templates/nnviz/static/", lab = base + "nnviz/static/";
       const order = location.pathname.includes("/voila/") ? [voila, lab] : [lab, voila];
       for (const prefix of order) {
@@ -305,19 +306,22 @@ class Figure(go.FigureWidget):
         hover: str | None = None,
         z: np.ndarray | None = None,
         levels: tuple[float, float] | None = None,
+        xlabels: np.ndarray | None = None,
     ) -> int:
         """A heatmap drawn as an image over [x0, x1] x [y0, y1] of axes (xref, yref); returns its
         index for set_raster. Row 0 of z lies at y0, column 0 at x0. The colour of a cell is the
         colorscale at (z - zmin) / (zmax - zmin) (of log1p(z) with transform="log1p"); NaN is
         transparent. `hover` is a template for the cell under the pointer: %{x}, %{y}, %{z}
         (the cell's value), %{row}, %{col} (from 1), each with an optional format (%{z:.3f}).
-        With `levels` (lo, hi), z holds quantize(values, lo, hi): one byte a cell."""
+        With `levels` (lo, hi), z holds quantize(values, lo, hi): one byte a cell. `xlabels`, one
+        number per column, is %{xlabel} in the hover (the step of a column, say)."""
         if transform not in ("linear", "log1p"):
             raise ValueError(f"transform must be 'linear' or 'log1p'; got {transform!r}")
         spec = {"x": [float(v) for v in x], "y": [float(v) for v in y], "xref": xref,
                 "yref": yref, "colorscale": _colorscale(colorscale), "zmin": float(zmin),
                 "zmax": float(zmax), "transform": transform, "hover": hover, "visible": True,
                 "levels": None if levels is None else [float(v) for v in levels],
+                "xlabels": None if xlabels is None else np.asarray(xlabels, np.float32),
                 "z": None if z is None else _raster_z(z)}  # fmt: skip
         self._raster_specs.append(spec)
         self._structure_changed = True  # the next message carries the whole figure
@@ -336,6 +340,11 @@ class Figure(go.FigureWidget):
             wire["z"] = array_delta(spec["z"], values["z"])
             if wire["z"] is _SAME:
                 del wire["z"]
+        if "xlabels" in values:
+            values["xlabels"] = np.ascontiguousarray(values["xlabels"], np.float32)
+            wire["xlabels"] = array_delta(spec["xlabels"], values["xlabels"])
+            if wire["xlabels"] is _SAME:
+                del wire["xlabels"]
         if "colorscale" in values:
             values["colorscale"] = _colorscale(values["colorscale"])
         for key in ("x", "y"):
@@ -345,7 +354,7 @@ class Figure(go.FigureWidget):
             if key in values:
                 wire[key] = values[key]
         for key in list(wire):  # what the browser already has is not sent again
-            if key != "z" and spec[key] == values[key]:
+            if key not in ("z", "xlabels") and spec[key] == values[key]:
                 del wire[key]
         spec.update(values)
         if wire:
@@ -466,12 +475,14 @@ def _raster_z(z: object) -> np.ndarray:
 
 
 def _state_raster(spec: dict) -> dict:
-    """A raster as widget state: z as a binary buffer (ipywidgets sends memoryviews raw)."""
-    z = spec["z"]
-    if z is None:
-        return spec
-    shape = ",".join(map(str, z.shape))
-    return {**spec, "z": {"buffer": memoryview(z), "dtype": z.dtype.name, "shape": shape}}
+    """A raster as widget state: arrays as binary buffers (ipywidgets sends memoryviews raw)."""
+    state = dict(spec)
+    for key in ("z", "xlabels"):
+        values = spec[key]
+        if values is not None:
+            shape = ",".join(map(str, values.shape))
+            state[key] = {"buffer": memoryview(values), "dtype": values.dtype.name, "shape": shape}
+    return state
 
 
 def _colorscale(scale: list | str) -> list:
