@@ -179,16 +179,19 @@ class LayerStatsView(View):
                 (low, high), counts = self._heatmap(len(columns), layer, quantity)
                 # A power of 2 above the largest count: the colour scale changes rarely.
                 top = float(2.0 ** np.ceil(np.log2(max(float(counts.max(initial=0)), 1.0))))
-                first, last = (float(steps[0]), float(steps[-1])) if len(steps) else (0.0, 1.0)
-                half = (last - first) / (2 * max(len(steps) - 1, 1)) or 0.5
-                extent = {"x": (first - half, last + half), "y": (low, high)}
-                changed = only_changed(sent, {"zmax": top, **extent}, ("raster", raster))
-                figure.set_raster(raster, z=counts, visible=bool(counts.size), **changed)
+                # The columns fill the panel, oldest left: its x axis stays [0, 1] (no ticks to
+                # redraw as the window moves); each column's step is in the hover and the title.
+                changed = only_changed(sent, {"zmax": top, "y": (low, high)}, ("raster", raster))
+                figure.set_raster(raster, z=counts, xlabels=steps, **changed)
                 number = raster + 1
                 suffix = "" if number == 1 else str(number)
-                layout[f"xaxis{suffix}.range"] = list(extent["x"])
                 layout[f"yaxis{suffix}.range"] = [low, high]
                 raster += 1
+        if len(steps):
+            window = f"columns: steps {steps[0]:,.0f} to {steps[-1]:,.0f}, newest on the right"
+        else:
+            window = "no probed step yet: press Play or Step"
+        layout[f"annotations[{self._window_note}].text"] = window
         changed = only_changed(sent, layout)
         if changed:
             figure.assign_layout(changed)
@@ -244,13 +247,21 @@ class LayerStatsView(View):
                     x=(0, 1), y=(0, 1), colorscale=_sampled(COLOR_SCALES[quantity]),
                     zmin=0, zmax=1, transform="log1p", xref=_reference("x", number),
                     yref=_reference("y", number),
-                    hover=f"step ≈ %{{x:.0f}}<br>{short} ≈ %{{y:.3g}}<br>{COUNT_TEXT}",
+                    hover=f"step %{{xlabel:.0f}}<br>{short} ≈ %{{y:.3g}}<br>{COUNT_TEXT}",
                 )  # fmt: skip
+                suffix = "" if number == 1 else str(number)
+                layout[f"xaxis{suffix}"].update(range=[0, 1], showticklabels=False,
+                                                showgrid=False, zeroline=False)  # fmt: skip
         norms, dead = rows * count + 1, rows * count + 2
         self._axes(layout, norms, [0, 0.47], [0, bottom], {"type": "log"})
         self._axes(layout, dead, [0.53, 1], [0, bottom], {"range": [-0.02, 1.02]})
         self._title(layout, norms, "‖∂C_total/∂W<sup>l</sup>‖ (log)")
         self._title(layout, dead, f"dead / saturated units ({INACTIVE} on every example)")
+        lowest = 1 - (rows - 1) * (row_height + gap) - row_height  # the histograms' bottom
+        note = panel_title("", 1.0, lowest - 0.01)
+        note.update(xanchor="right", yanchor="top")
+        self._window_note = len(layout["annotations"])  # the steps the columns span
+        layout["annotations"].append(note)
         colours = sample_colorscale([PALETTE["delta"], PALETTE["a"]], max(count, 2))
         for number, key in ((norms, "‖∂C_total/∂W‖"), (dead, "dead fraction")):
             for layer in range(count):

@@ -86,7 +86,8 @@ def test_heatmap_columns_share_the_range_of_the_kept_steps():
     # Data range [-1, 1.8], rounded out to [-1, 2]: 2 bins, [-1, 0.5) and [0.5, 2]. Step 1
     # gives 2 + 4/2 and 4/2, step 3 gives 3/2 and 3/2 + 3 (rows: bins, columns: steps).
     assert raster["y"] == [-1.0, 2.0]
-    assert raster["x"] == [0.0, 4.0]  # steps 1 and 3, widened by half a column
+    assert raster["x"] == [0.0, 1.0]  # the columns fill the panel, oldest left
+    assert raster["xlabels"].tolist() == [1, 3]  # each column's step, for the hover
     expected = np.round(np.array([[4, 1.5], [2, 4.5]]))  # whole counts
     assert raster["z"].dtype == np.uint16
     np.testing.assert_array_equal(raster["z"], expected)
@@ -94,7 +95,8 @@ def test_heatmap_columns_share_the_range_of_the_kept_steps():
     assert raster["transform"] == "log1p" and raster["visible"]
     assert (raster["xref"], raster["yref"]) == ("x", "y")
     assert "%{z:.0f}" in raster["hover"] and "a<sub>j</sub><sup>1</sup>" in raster["hover"]
-    assert list(view.figure.layout.xaxis.range) == [0.0, 4.0]  # the axes show the same extent
+    assert list(view.figure.layout.xaxis.range) == [0.0, 1.0]  # no step ticks to redraw
+    assert "steps 1 to 3" in view.figure.layout.annotations[view._window_note].text
     assert list(view.figure.layout.yaxis.range) == [-1.0, 2.0]
     scale = raster["colorscale"]
     assert len(scale) == 12 and scale[0][0] == 0.0 and scale[-1][0] == 1.0
@@ -119,7 +121,6 @@ def test_real_run_curves_equal_the_probe_records(spiral_updates):
         expected = [probes[step].layers[index].dead_fraction for step in steps]
         np.testing.assert_allclose(dead[index].y, expected, rtol=1e-6)
     # Each raster equals the records' histograms re-binned by hand onto their rounded range.
-    half = (steps[-1] - steps[0]) / (2 * (len(steps) - 1))
     for row, quantity in enumerate(("a", "delta")):
         for index in range(count):
             raster = rasters[row * count + index]
@@ -131,7 +132,8 @@ def test_real_run_curves_equal_the_probe_records(spiral_updates):
             expected = np.round(rebin(counts, edges, target).T)
             np.testing.assert_array_equal(raster["z"], expected)
             assert raster["y"] == [low, high]
-            assert raster["x"] == [steps[0] - half, steps[-1] + half]
+            assert raster["x"] == [0.0, 1.0]
+            np.testing.assert_array_equal(raster["xlabels"], steps)
             top = raster["zmax"]
             assert top / 2 < max(expected.max(), 1) <= top and np.log2(top) % 1 == 0
             number = row * count + index + 1
@@ -171,13 +173,14 @@ def test_layer_count_change_rebuilds_traces():
     view = LayerStatsView()
     view.update(probe_update(1, [layer(0), layer(1), layer(2)]))
     assert len(view.figure.data) == 2 * 3 and len(view.figure.rasters) == 2 * 3
-    assert len(view.figure.layout.annotations) == 3 * 2 + 2
+    assert len(view.figure.layout.annotations) == 3 * 2 + 3  # titles and the steps note
     view.update(probe_update(2, [layer(0), layer(1)]))
     assert len(view.figure.data) == 2 * 2 and len(view.figure.rasters) == 2 * 2
-    assert len(view.figure.layout.annotations) == 2 * 2 + 2
+    assert len(view.figure.layout.annotations) == 2 * 2 + 3
     assert "xaxis9" not in view.figure.layout.to_plotly_json()  # the 3-layer axes are gone
     np.testing.assert_array_equal(view.figure.data[0].x, [2])  # the old columns too
-    assert view.figure.rasters[0]["x"] == [1.5, 2.5] and view.figure.rasters[0]["z"].shape[1] == 1
+    assert view.figure.rasters[0]["xlabels"].tolist() == [2]
+    assert view.figure.rasters[0]["z"].shape[1] == 1
 
 
 def test_max_columns_and_clear():
@@ -187,7 +190,7 @@ def test_max_columns_and_clear():
     np.testing.assert_array_equal(view.figure.data[0].x, np.arange(41, 51))
     np.testing.assert_allclose(view.figure.data[0].y, np.arange(41, 51))
     assert view.figure.rasters[0]["z"].shape == (2, 10)
-    assert view.figure.rasters[0]["x"] == [40.5, 50.5]  # steps 41..50, half a column each side
+    np.testing.assert_array_equal(view.figure.rasters[0]["xlabels"], np.arange(41, 51))
     view.update(RunnerUpdate(None, None, {}, {}, "idle", "", 0, 0.0))  # what reset() sends
     assert all(len(trace.x) == 0 for trace in view.figure.data)
     assert all(not raster["z"].any() for raster in view.figure.rasters)  # no counts left
@@ -233,13 +236,13 @@ def test_kept_histograms_after_the_ring_wraps_and_bins_change():
     expected = np.round(rebin(counts, edges, np.linspace(0, 5, 3)).T)
     raster = view.figure.rasters[0]
     np.testing.assert_array_equal(raster["z"], expected)
-    assert raster["x"] == [2.5, 5.5] and raster["y"] == [0.0, 5.0]
+    assert raster["xlabels"].tolist() == [3, 4, 5] and raster["y"] == [0.0, 5.0]
     np.testing.assert_array_equal(view.figure.data[0].x, [3, 4, 5])
     # A probe with another bin count: only its column is drawn, the older ones are empty.
     view.update(probe_update(6, [layer(0, a=([1, 2, 3], [0, 1, 2, 3]))]))
     raster = view.figure.rasters[0]
     np.testing.assert_array_equal(raster["z"], [[0, 0, 1], [0, 0, 2], [0, 0, 3]])
-    assert raster["y"] == [0.0, 3.0] and raster["x"] == [3.5, 6.5]
+    assert raster["y"] == [0.0, 3.0] and raster["xlabels"].tolist() == [4, 5, 6]
 
 
 def test_a_new_step_sends_only_what_changed():
@@ -251,14 +254,15 @@ def test_a_new_step_sends_only_what_changed():
     assert len(messages) == 1
     content, buffers = messages[0]
     assert content["op"] == "update"
-    # Same histograms: the bins' range (y) and colour scales stay; the steps grow, so the
-    # histograms' x extents, their axes' x ranges and the curves change.
+    # Same histograms: the bins' range (y) and colour scales stay, the panels' axes too; the
+    # steps grow, so the columns' steps, the note that names them and the curves change.
     assert content["traces"] == [0, 1, 2, 3] and set(content["restyle"]) == {"x", "y"}
-    assert set(content["relayout"]) == {f"xaxis{s}.range" for s in ("", "2", "3", "4")}
-    assert content["relayout"]["xaxis.range"] == [0.5, 21.5]
+    assert set(content["relayout"]) == {f"annotations[{view._window_note}].text"}
+    assert "steps 1 to 21" in content["relayout"][f"annotations[{view._window_note}].text"]
     assert sorted(content["rasters"]) == [0, 1, 2, 3]
     for index, change in content["rasters"].items():
-        assert set(change) - {"visible"} == {"z", "x"} and change["x"] == [0.5, 21.5]
+        assert set(change) == {"z", "xlabels"}
+        assert change["xlabels"]["$d"] == "tail" and change["xlabels"]["keep"] == 20
         # z goes as its newest column only: the browser keeps the first 20.
         assert change["z"]["$d"] == "tail" and change["z"]["keep"] == 20
         reference = change["z"]["values"]
