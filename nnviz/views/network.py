@@ -23,6 +23,7 @@ from nnviz.explain import explain_neuron
 from nnviz.records import FieldRecord, ProbeRecord, RunnerUpdate
 from nnviz.views.base import View
 from nnviz.views.figure import quantize
+from nnviz.views.mathml import mathml
 
 ORANGE, WHITE, BLUE = "#f59322", "#ffffff", "#0877bd"  # TF Playground: negative, 0, positive
 COLORSCALE = [[0.0, ORANGE], [0.5, WHITE], [1.0, BLUE]]
@@ -32,7 +33,7 @@ MAX_INPUTS = 12  # wider input layers collapse into one block ("64 inputs")
 COLUMN, ROW = 3.0, 1.4  # layer and neuron spacing, a thumbnail being 1 x 1
 PIXELS_PER_ROW = 56  # for the automatic height
 EXPLAIN_FORMATS = ("latex", "text")
-PANEL_SECONDS = 1.0  # the equations' refresh while training (they are re-typeset each time)
+PANEL_SECONDS = 0.25  # the equations' refresh while training: new numbers 4 times a second
 _HINT = "Click a neuron (or pick one in the list) to see its equations with the current numbers."
 
 
@@ -67,7 +68,8 @@ class NetworkView(View):
         self.example = 0
         self.dropdown = widgets.Dropdown(options=[], description="Neuron")
         self.example_slider = widgets.IntSlider(0, 0, 0, description="Example")
-        self.panel = widgets.HTMLMath(_HINT)
+        # MathML, typeset by the browser at every change; wide sums scroll sideways.
+        self.panel = widgets.HTML(_HINT, layout=widgets.Layout(overflow="auto"))
         self._widget: widgets.Widget | None = None  # built on first use by `widget`
         self.dropdown.observe(self._on_dropdown_change, names="value")
         self.example_slider.observe(self._on_example_change, names="value")
@@ -357,8 +359,9 @@ class NetworkView(View):
             lines.append(f"mean a = {means[layer][neuron]:.4g}")
         return "<br>".join(lines)
 
-    def _draw_selection(self) -> None:
-        """Frame the selected neuron and write its equations into the panel."""
+    def _draw_selection(self, force: bool = False) -> None:
+        """Frame the selected neuron and write its equations into the panel (while training at
+        most every PANEL_SECONDS, unless `force`: a new selection shows at once)."""
         widths = np.ones(len(self._units), np.float32)
         if self.selected is not None:
             widths[self._units.index((self.selected[0], self.selected[1] - 1))] = 4
@@ -366,10 +369,10 @@ class NetworkView(View):
         probe = self._probe
         if probe is not None and probe.layers[0].a is not None:
             self.example_slider.max = probe.layers[0].a.shape[0] - 1
-        # MathJax typesets the panel anew at every change, and a change arriving while it works
-        # leaves raw TeX on screen: while training, new numbers at most every PANEL_SECONDS.
+        # While training, new numbers at most every PANEL_SECONDS: readable, and the kernel
+        # converts the equations (~7 ms) a few times a second, not at every refresh.
         now = time.monotonic()
-        if not self._running or now - self._panel_at >= PANEL_SECONDS:
+        if force or not self._running or now - self._panel_at >= PANEL_SECONDS:
             text = self._panel_text()
             if text != self.panel.value:
                 self.panel.value = text
@@ -384,7 +387,7 @@ class NetworkView(View):
         except ValueError as error:  # e.g. a probe with arrays=False: say why, do not raise
             return html.escape(str(error))
         if self.explain_format == "latex":
-            return f"$${text}$$"
+            return mathml(text)
         return f"<pre>{html.escape(text)}</pre>"
 
     # ------------------------------------------------------------------ selection
@@ -400,7 +403,7 @@ class NetworkView(View):
             if self.dropdown.value != self.selected:
                 self.dropdown.value = self.selected  # its observer comes back here: a no-op
             with self.figure.batch_update():
-                self._draw_selection()
+                self._draw_selection(force=True)
 
     def _on_click(self, trace: object, points: object, state: object) -> None:
         for index in getattr(points, "point_inds", []):

@@ -12,6 +12,7 @@ import pytest
 from nnviz.explain import explain_neuron
 from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
 from nnviz.views.figure import quantize
+from nnviz.views.mathml import mathml
 from nnviz.views.network import BLUE, ORANGE, WIDTHS, NetworkView
 
 # conftest.py is not importable as a module here (no package): load it by path.
@@ -119,12 +120,12 @@ def test_select_writes_explain_neuron_into_the_panel(view_and_update) -> None:
     view, update = view_and_update
     view.select(2, 5)
     expected = explain_neuron(update.probe, 2, 5, 0, format="latex")
-    assert view.panel.value == f"$${expected}$$"
+    assert view.panel.value == mathml(expected)
     assert view.dropdown.value == (2, 5)
     frame = np.asarray(view.figure.data[-2].marker.line.width)
     assert frame[neuron_indices(view).index((2, 4))] == 4 and (frame == 4).sum() == 1
     view.example_slider.value = 3  # another row of the mini-batch
-    assert view.panel.value == f"$${explain_neuron(update.probe, 2, 5, 3, 'latex')}$$"
+    assert view.panel.value == mathml(explain_neuron(update.probe, 2, 5, 3, "latex"))
     with pytest.raises(ValueError, match="neuron=9"):
         view.select(2, 9)
     with pytest.raises(ValueError, match="layer=0"):
@@ -135,14 +136,14 @@ def test_dropdown_and_click_select_like_select(view_and_update) -> None:
     view, update = view_and_update
     view.dropdown.value = (3, 1)
     assert view.selected == (3, 1)
-    assert view.panel.value == f"$${explain_neuron(update.probe, 3, 1, 0, 'latex')}$$"
+    assert view.panel.value == mathml(explain_neuron(update.probe, 3, 1, 0, "latex"))
     # A click as the browser reports it: the custom message nnviz's front end sends.
     trace = len(view.figure.data) - 2
     point = neuron_indices(view).index((1, 6))
     click = {"method": "click", "points": [{"trace": trace, "point": point, "x": 3, "y": 0}]}
     view.figure._on_front_message(view.figure, click, [])
     assert view.selected == (1, 7) and view.dropdown.value == (1, 7)
-    assert view.panel.value == f"$${explain_neuron(update.probe, 1, 7, 0, 'latex')}$$"
+    assert view.panel.value == mathml(explain_neuron(update.probe, 1, 7, 0, "latex"))
 
 
 def test_text_panel_and_hover_show_a_z_delta(wide_updates) -> None:
