@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import os
 import threading
+import time
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -18,6 +19,7 @@ import ipywidgets as widgets
 from nnviz.records import RunnerUpdate
 
 PLAY, PAUSE = "▶ Play", "‖ Pause"  # text, not icon fonts: Voila offline has no Font Awesome
+COUNTER_SECONDS = 0.1  # the read-outs' refresh while training (the views: up to 25 a second)
 QUIET_STATES = ("idle", "paused", "stopped", "diverged", "capped", "error")
 
 
@@ -66,6 +68,7 @@ class RunControls(widgets.VBox):
         self.reset.on_click(self._guard(self._on_reset))
         self._on_reset_hook = on_reset
         self._lock = threading.Lock()
+        self._shown_at = -float("inf")  # when show() last wrote the read-outs
         self._runner = None
         self._unsubscribe: Callable[[], None] | None = None
         super().__init__(
@@ -94,7 +97,13 @@ class RunControls(widgets.VBox):
         self._label_step()
 
     def show(self, update: RunnerUpdate) -> None:
-        """Runner subscriber: counters, status and the Play button's label."""
+        """Runner subscriber: counters, status and the Play button's label (while training, at
+        most every COUNTER_SECONDS: a number that changes faster cannot be read, and each
+        change costs the page a message and a layout)."""
+        now = time.monotonic()
+        if update.state == "running" and now - self._shown_at < COUNTER_SECONDS:
+            return
+        self._shown_at = now
         self.show_state(
             update.state,
             update.status,
@@ -197,4 +206,6 @@ def _friendly(state: str, status: str, step: int) -> str:
         return f"stopped at step {step}"
     if state == "error":
         return status.split(" (see runner.error")[0]
+    if state == "running":  # the counters beside it say where: one message a refresh, not two
+        return "training: press ‖ Pause to stop"
     return status

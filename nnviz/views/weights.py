@@ -23,6 +23,12 @@ NO_ARRAYS = "not recorded: LayerProbe(arrays=False)"
 
 
 NEAR_ZERO = 0.01
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(number: int) -> str:
+    """`number` in Unicode superscript digits (W² for layer 2)."""
+    return str(number).translate(_SUPERSCRIPTS)
 
 
 def zero_count_text(weight: np.ndarray) -> str:
@@ -64,7 +70,7 @@ class WeightsView(View):
         for layer, record in enumerate(self._layers):
             number = layer + 1
             if record.weight is None:
-                layout[f"annotations[{layer}].text"] = f"W<sup>{number}</sup><br>{NO_ARRAYS}"
+                layout[f"annotations[{layer}].text"] = f"W{superscript(number)}<br>{NO_ARRAYS}"
                 continue
             weight = np.asarray(record.weight, np.float32)
             bias = np.zeros(len(weight), np.float32) if record.bias is None else record.bias
@@ -75,12 +81,11 @@ class WeightsView(View):
             for index, values in ((2 * layer, weight), (2 * layer + 1, bias[:, None])):
                 figure.set_raster(index, z=values, zmin=-extent, zmax=extent)
             layout[f"annotations[{layer}].text"] = (
-                f"W<sup>{number}</sup> ({record.activation})<br>{zero_count_text(weight)}"
+                f"W{superscript(number)} ({record.activation})<br>{zero_count_text(weight)}"
             )
         step = f"step {self._step}" if self._step >= 0 else "no probe yet"
-        layout["title.text"] = (
-            f"weights w<sub>ij</sub><sup>l</sup> and biases b<sub>j</sub><sup>l</sup>, {step}"
-        )
+        # Plain text (Unicode indices): the browser rewrites it in place at every refresh.
+        layout["title.text"] = f"weights wᵢⱼˡ and biases bⱼˡ · {step}"
         changed = only_changed(self._sent, layout)
         if changed:
             figure.assign_layout(changed)
