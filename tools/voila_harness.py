@@ -64,6 +64,7 @@ class VoilaServer:
         log: Path = ROOT / ".voila-test.log",
     ) -> None:
         self.port = free_port()
+        self.root = root
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115  closed in stop()
@@ -81,19 +82,19 @@ class VoilaServer:
         )
         self._wait_until_up()
 
-    def _wait_until_up(self) -> None:
+    def _wait_until_up(self, path: str = "/voila/tree") -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(
-                    f"voila exited with {self.process.returncode}; see {self.log_path}"
+                    f"the server exited with {self.process.returncode}; see {self.log_path}"
                 )
             with contextlib.suppress(OSError):
-                if self.get("/voila/tree", timeout=5)[0] == 200:
+                if self.get(path, timeout=5)[0] == 200:
                     return
             if time.monotonic() > deadline:
                 self.stop()
-                raise TimeoutError(f"voila did not answer within {STARTUP_SECONDS:.0f} s")
+                raise TimeoutError(f"the server did not answer within {STARTUP_SECONDS:.0f} s")
             time.sleep(0.2)
 
     def render(self, notebook: str, query: str = "") -> str:
@@ -164,3 +165,33 @@ def offline_page(browser: object, width: int = 1400, height: int = 1000) -> obje
     page = context.new_page()
     page.set_default_timeout(120_000)
     return page
+
+
+class LabServer(VoilaServer):
+    """`jupyter lab` on a free loopback port, serving `root` (give it a copy: running cells there
+    may autosave outputs), without a token, with window.jupyterapp exposed for the tests."""
+
+    def __init__(self, root: Path, log: Path = ROOT / ".voila-lab.log") -> None:
+        self.port = free_port()
+        self.root = root
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self._log = open(log, "ab")  # noqa: SIM115  closed in stop()
+        command = [
+            sys.executable, "-m", "jupyter", "lab", f"--port={self.port}", "--ip=127.0.0.1",
+            "--no-browser", f"--ServerApp.root_dir={root}", "--IdentityProvider.token=",
+            "--ServerApp.password=", "--LabApp.expose_app_in_browser=True",
+            "--ServerApp.disable_check_xsrf=True", "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            *(["--allow-root"] if os.geteuid() == 0 else []),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=root, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=self._log,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        self._wait_until_up("/lab")
+
+    def notebook(self, name: str) -> str:
+        """The address of a notebook in JupyterLab."""
+        name = name if name.endswith(".ipynb") else f"{name}.ipynb"
+        return f"{self.url}/lab/tree/{name}"
