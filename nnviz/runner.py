@@ -54,6 +54,7 @@ class Runner:
         max_steps: int | None = None,
         max_seconds: float | None = 600.0,
         num_threads: int = 1,
+        max_steps_per_second: float | None = None,
     ) -> None:
         if not isinstance(trainer, Trainer):
             raise TypeError(
@@ -73,6 +74,14 @@ class Runner:
         )
         # 1 leaves a core for the kernel and the server on a 2-core machine.
         self.num_threads = check_int("num_threads", num_threads, minimum=1)
+        # A speed limit while running freely: the training thread sleeps when it is ahead, so
+        # on a small machine the browser drawing the run keeps a share of the CPU.
+        self.max_steps_per_second = (
+            None
+            if max_steps_per_second is None
+            else check_number("max_steps_per_second", max_steps_per_second, minimum=0.0,
+                              strict_minimum=True)
+        )  # fmt: skip
         self._probe_source = next((c for c in self.callbacks if hasattr(c, "last")), None)
         self._field_source = next(
             (c for c in self.callbacks if callable(getattr(c, "snapshot", None))), None
@@ -390,6 +399,7 @@ class Runner:
     def _loop(self) -> str:
         quiet = True  # nothing new since the last "I am pausing" update
         tick = None  # when the last free-running step began; None after a pause
+        pace: tuple[float, int] | None = None  # (time, step) the speed limit counts from
         while True:
             with self._lock:
                 if self._stop_event.is_set():
@@ -400,7 +410,7 @@ class Runner:
                     self._pending -= 1
             if not free and not single:
                 self._sleep(quiet)
-                quiet, tick = True, None  # a pause does not count as running time
+                quiet, tick, pace = True, None, None  # a pause does not count as running time
                 continue
             now = time.monotonic()
             if free:
@@ -418,6 +428,19 @@ class Runner:
                 self._measure(now)
             if now - self._last_publish >= self.interval and (failure := self._publish()):
                 raise failure
+            if free and self.max_steps_per_second is not None:
+                pace = self._keep_pace(pace)
+
+    def _keep_pace(self, pace: tuple[float, int] | None) -> tuple[float, int]:
+        """Wait while the run is ahead of max_steps_per_second (2 ms or more at a time: shorter
+        waits overshoot; the GIL is free meanwhile); returns the reference point."""
+        now, step = time.monotonic(), self.trainer.step_count
+        if pace is None or now - pace[0] > 1.0:  # each second anew: no debt carried over
+            return now, step
+        ahead = pace[0] + (step - pace[1]) / self.max_steps_per_second - now
+        if ahead >= 0.002:
+            self._stop_event.wait(ahead)  # wakes at once for stop()
+        return pace
 
     def _sleep(self, quiet: bool) -> None:
         if not quiet and (failure := self._publish()):

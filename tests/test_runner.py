@@ -352,3 +352,28 @@ def test_bad_calls_name_the_parameter(make_runner):
     with pytest.raises(TypeError, match="n must be an integer"):
         runner.advance(1.5)
     assert runner.stop() == "idle"  # stopping a runner never started is harmless
+
+
+def test_a_speed_limit_waits_while_the_run_is_ahead(monkeypatch):
+    runner = Runner(make_trainer(), max_steps_per_second=100)
+    clock = [10.0]
+    waits = []
+    monkeypatch.setattr("nnviz.runner.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr(runner._stop_event, "wait", lambda seconds: waits.append(seconds))
+    pace = runner._keep_pace(None)  # the reference point: now, at step 0
+    assert pace == (10.0, 0) and waits == []
+    runner.trainer.step()
+    runner.trainer.step()  # 2 steps at once: 20 ms ahead of 100 steps/s
+    clock[0] += 0.001
+    assert runner._keep_pace(pace) == pace
+    assert waits == [pytest.approx(0.019)]
+    clock[0] += 0.5  # behind now: no wait
+    runner._keep_pace(pace)
+    assert len(waits) == 1
+    clock[0] += 1.0  # over a second later: counted afresh
+    assert runner._keep_pace(pace) == (11.501, 2)
+
+
+def test_a_bad_speed_limit_is_refused_by_name():
+    with pytest.raises(ValueError, match="max_steps_per_second"):
+        Runner(make_trainer(), max_steps_per_second=0)

@@ -35,6 +35,9 @@ CONTROLS = (
 HIDEABLE = (*CONTROLS, *VIEWS)
 SIZES = {"network": {"width": 470}, "loss": {"width": 390, "height": 300},
          "boundary": {"width": 390, "height": 390}}  # fmt: skip
+# Training faster than this shows nothing more (TF Playground: 37), and on a small machine the
+# browser drawing the page needs the CPU the training thread would take; None: no limit.
+MAX_EPOCHS_PER_SECOND = 200.0
 RESET_NOTES = {
     "data": "a new data set and network",
     "model": "a new network",
@@ -53,11 +56,13 @@ class Playground(widgets.VBox):
         max_seconds: float | None = None,
         probe_every: int = 10,
         messages: Iterable[str] = (),
+        max_epochs_per_second: float | None = MAX_EPOCHS_PER_SECOND,
     ) -> None:
         self.hide = _check_hide(hide)
         self.data = data  # the user's own Dataset: config.dataset "custom"
         self.max_seconds = session_cap() if max_seconds is None else max_seconds
         self.probe_every = probe_every
+        self.max_epochs_per_second = max_epochs_per_second
         config = config or PlaygroundConfig(dataset="custom" if data is not None else "circle")
         if not isinstance(config, PlaygroundConfig):
             raise TypeError(f"config must be a PlaygroundConfig; got {config!r}")
@@ -178,9 +183,11 @@ class Playground(widgets.VBox):
         data, _model, trainer = self.config.build(self.data)
         self.dataset = data
         callbacks = [LayerProbe(every=self.probe_every), FieldProbe()]
+        cap = self.max_epochs_per_second
         self.runner = Runner(
-            trainer, callbacks, interval=View.refresh_interval, max_seconds=self.max_seconds
-        )
+            trainer, callbacks, interval=View.refresh_interval, max_seconds=self.max_seconds,
+            max_steps_per_second=None if cap is None else cap * trainer.steps_per_epoch,
+        )  # fmt: skip
         # The controls first: subscribers are called in order, and the browser draws messages
         # in order, so after Pause the counters and status go out ahead of the views' redraws.
         self.run_controls.runner = self.runner

@@ -293,3 +293,19 @@ def _all_widgets(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from _all_widgets(child)
+
+
+def test_training_speed_is_capped_in_epochs_per_second_and_follows_the_batch_size():
+    board = nnviz.Playground(PlaygroundConfig(dataset="spiral", batch_size=10))
+    try:
+        trainer = board.runner.trainer
+        assert board.runner.max_steps_per_second == 200 * trainer.steps_per_epoch
+        board.set(batch_size=25)  # a new run: the cap follows its steps per epoch
+        assert board.runner.max_steps_per_second == 200 * board.runner.trainer.steps_per_epoch
+    finally:
+        board.close()
+    free = nnviz.Playground(max_epochs_per_second=None)
+    try:
+        assert free.runner.max_steps_per_second is None
+    finally:
+        free.close()
