@@ -674,15 +674,18 @@ class View {
         left[key] = text;
         continue;
       }
-      const before = anchor === "center" ? 0 : element.getComputedTextLength();
+      if (anchor !== "center" && !element._nnvizAnchored) {
+        // plotly centres the text in a box anchored at one side: anchor the text itself at
+        // that side once (one measurement), so that later texts need none.
+        const half = element.getComputedTextLength() / 2 * (anchor === "left" ? -1 : 1);
+        for (const node of [element, ...rows]) {
+          node.setAttribute("x", String(Number(node.getAttribute("x")) + half));
+          node.setAttribute("text-anchor", anchor === "left" ? "start" : "end");
+        }
+        element._nnvizAnchored = true;
+      }
       if (rows.length) rows.forEach((row, k) => { row.textContent = lines[k]; });
       else element.textContent = lines[0];
-      if (anchor !== "center") { // plotly centres the text in a box anchored at one side
-        const shift = ((element.getComputedTextLength() - before) / 2) * (anchor === "left" ? 1 : -1);
-        for (const node of [element, ...rows]) {
-          node.setAttribute("x", String(Number(node.getAttribute("x")) + shift));
-        }
-      }
       setPath(gd.layout, key, text);
       if (key === "title.text") full.title.text = text;
       else if (full.annotations[index]) full.annotations[index].text = text;

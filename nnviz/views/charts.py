@@ -35,6 +35,14 @@ def _colours(charts: Sequence[Chart | Surface]) -> dict[str, str]:
     return names
 
 
+def _axis(log: bool) -> dict:
+    """A linear axis, or a log one labelled once per decade as powers of ten (plotly's default
+    labels every digit between decades: "3 4 ... 9 0.01 2 3")."""
+    if not log:
+        return {"type": "linear"}
+    return {"type": "log", "dtick": 1, "exponentformat": "power", "minor": {"showgrid": True}}
+
+
 def _trace(series: Series, colour: str, first: bool) -> go.Bar | go.Scatter:
     """The plotly trace of one series; the legend lists a name only at its first appearance."""
     common = {
@@ -79,12 +87,8 @@ def chart_figure(
             first = series.name not in shown
             shown.add(series.name)
             figure.add_trace(_trace(series, colours[series.name], first), row=row, col=column)
-        figure.update_xaxes(
-            title_text=chart.x_title, type="log" if chart.x_log else "linear", row=row, col=column
-        )
-        figure.update_yaxes(
-            title_text=chart.y_title, type="log" if chart.y_log else "linear", row=row, col=column
-        )
+        figure.update_xaxes(title_text=chart.x_title, **_axis(chart.x_log), row=row, col=column)
+        figure.update_yaxes(title_text=chart.y_title, **_axis(chart.y_log), row=row, col=column)
     return _finish(figure, height or 60 + 280 * rows, title, legend=len(colours) > 1)
 
 

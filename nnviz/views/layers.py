@@ -116,6 +116,7 @@ class LayerStatsView(View):
         super().__init__(height=height or 130 * len(self.quantities) + 200)
         self._height = self.figure.layout.height
         self._layer_count = 0  # the layer count the traces are built for
+        self.figure.update_layout(title_text="no probed step yet: press ▶ Play or Step")
         self._sent = {}
         self.clear()
 

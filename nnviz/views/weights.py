@@ -94,12 +94,13 @@ class WeightsView(View):
         """One weight raster and one bias column per layer, side by side."""
         layout: dict = {**BASE_LAYOUT, "height": self._height, "annotations": []}
         self.figure.clear_rasters()
-        width = (1 - 0.04 * max(count - 1, 0)) / max(count, 1)
+        gap = 0.09  # room for the next layer's "j (z)" axis title beside this layer's biases
+        width = (1 - gap * max(count - 1, 0)) / max(count, 1)
         for layer in range(count):
-            left, number = layer * (width + 0.04), layer + 1
+            left, number = layer * (width + gap), layer + 1
             split = left + 0.85 * width  # weights | a thin gap | biases
             for offset, (across, name) in enumerate(
-                (([left, split], "W"), ([split + 0.02 * width, left + width], "b"))
+                (([left, split], "W"), ([split + 0.02 * width, min(left + width, 1.0)], "b"))
             ):
                 axis = 2 * layer + offset + 1
                 suffix = "" if axis == 1 else str(axis)
