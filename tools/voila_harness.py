@@ -192,6 +192,7 @@ class LabServer(VoilaServer):
         self._wait_until_up("/lab")
 
     def notebook(self, name: str) -> str:
-        """The address of a notebook in JupyterLab."""
-        name = name if name.endswith(".ipynb") else f"{name}.ipynb"
-        return f"{self.url}/lab/tree/{name}"
+        """The address of a notebook in JupyterLab, in a workspace of its own (so no other
+        notebook a test opened before comes back as a hidden tab)."""
+        stem = name.removesuffix(".ipynb")
+        return f"{self.url}/lab/workspaces/{stem}/tree/{stem}.ipynb?reset"
