@@ -168,3 +168,17 @@ def test_the_server_extension_serves_nnviz_static_under_the_base_url():
     assert route == "/user/a/nnviz/static/(.*)"
     assert handler.__name__ == "StaticFileHandler"
     assert options["path"].endswith("nnviz/static")
+
+
+def test_compress_responses_adds_gzip_only_where_configured():
+    from tornado.web import Application, GZipContentEncoding
+
+    from nnviz.serving import compress_responses
+
+    plain = SimpleNamespace(app=Application())
+    assert not compress_responses(plain) and GZipContentEncoding not in plain.app.transforms
+    voila = SimpleNamespace(app=Application())
+    voila.app.settings["compress_response"] = True  # as Voila applies tornado_settings: late
+    assert compress_responses(voila) and compress_responses(voila)
+    assert voila.app.transforms.count(GZipContentEncoding) == 1
+    assert not compress_responses(SimpleNamespace())  # not inside Voila: nothing to do
