@@ -182,7 +182,8 @@ class Playground(widgets.VBox):
             self.runner.close()
         data, _model, trainer = self.config.build(self.data)
         self.dataset = data
-        callbacks = [LayerProbe(every=self.probe_every), FieldProbe()]
+        # 12 x 12 thumbnails (TF Playground: 10 x 10): what a 40 px square shows, ~half the bytes
+        callbacks = [LayerProbe(every=self.probe_every), FieldProbe(thumbnail=12)]
         cap = self.max_epochs_per_second
         self.runner = Runner(
             trainer, callbacks, interval=View.refresh_interval, max_seconds=self.max_seconds,

@@ -117,6 +117,7 @@ class RunControls(widgets.VBox):
         self, state: str, status: str, step: int, rate: float, epoch: int = 0, examples: int = 0
     ) -> None:
         """Write the read-outs for a runner in `state`."""
+        rate = rate if state == "running" else 0.0  # paused: the same text from every writer
         with self._lock:
             self.counters.value = (
                 f"<b>step</b> {step:,} &nbsp; <b>epoch</b> {epoch:,} &nbsp; "

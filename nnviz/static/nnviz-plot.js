@@ -362,8 +362,27 @@ class Store {
   drawn(rev) {
     if (rev > (this.acked || 0)) {
       this.acked = rev;
-      this.model.send({ method: "drawn", rev });
+      acknowledge(this.model, rev);
     }
+  }
+}
+
+// One acknowledgement message per frame for every figure drawn in it, sent through one of
+// them: each message costs the kernel a busy/idle status pair sent back to every page.
+const pendingAcks = new Map(); // model -> rev
+let ackTimer = null;
+
+function acknowledge(model, rev) {
+  pendingAcks.set(model, rev);
+  if (ackTimer === null) {
+    ackTimer = setTimeout(() => {
+      ackTimer = null;
+      const acks = [...pendingAcks];
+      pendingAcks.clear();
+      const [carrier] = acks[0];
+      const others = acks.slice(1).map(([m, r]) => [m.get("_nnviz_id"), r]);
+      carrier.send({ method: "drawn", rev: acks[0][1], others });
+    }, 0);
   }
 }
 

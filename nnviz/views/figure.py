@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import weakref
 from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
@@ -180,6 +181,7 @@ BASE_LAYOUT = {
 CONFIG = {"displaylogo": False, "responsive": True}
 
 
+_FIGURES: weakref.WeakValueDictionary[str, Figure] = weakref.WeakValueDictionary()
 IN_FLIGHT = 2  # updates a figure may have sent that the browser has not yet drawn
 _CLICK_STATE = {"alt": False, "ctrl": False, "meta": False, "shift": False, "button": 0,
                 "buttons": 0}  # fmt: skip
@@ -197,6 +199,7 @@ class Figure(go.FigureWidget):
     _esm = _LOADER_ESM
     _nnviz_rev = traitlets.Int(0).tag(sync=True)  # the update the synced state is current to
     _nnviz_rasters = traitlets.List([]).tag(sync=True)
+    _nnviz_id = traitlets.Unicode("").tag(sync=True)  # the comm id, for grouped acknowledgements
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         self._rev = 0  # updates sent so far
@@ -207,12 +210,18 @@ class Figure(go.FigureWidget):
         self._bytes_sent = 0  # payload bytes of every message sent (JSON + buffers)
         super().__init__(*args, **kwargs)
         self.on_msg(self._on_front_message)
+        _FIGURES[self.model_id] = self  # the browser acknowledges several figures at once
+        self._nnviz_id = self.model_id
 
     # ------------------------------------------------------------------ the browser's side
     def _on_front_message(self, _widget: object, content: dict, buffers: list) -> None:
         method = content.get("method") if isinstance(content, dict) else None
         if method == "drawn":
-            self._drawn_rev = max(self._drawn_rev or 0, int(content.get("rev", 0)))
+            self._drawn(content.get("rev", 0))
+            for model_id, rev in content.get("others") or ():  # figures drawn in the same frame
+                other = _FIGURES.get(str(model_id))
+                if other is not None:
+                    other._drawn(rev)
         elif method == "sync" and int(content.get("rev", -1)) != self._rev:
             self._send_figure()  # the page missed updates while its front end loaded
         elif method == "click":
@@ -228,6 +237,9 @@ class Figure(go.FigureWidget):
         elif method == "asset" and content.get("name") in ASSETS:
             source = (STATIC / ASSETS[content["name"]]).read_bytes()
             self.send({"op": "asset", "name": content["name"]}, [source])
+
+    def _drawn(self, rev: object) -> None:
+        self._drawn_rev = max(self._drawn_rev or 0, int(rev))
 
     @property
     def bytes_sent(self) -> int:

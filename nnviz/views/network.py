@@ -33,7 +33,7 @@ MAX_INPUTS = 12  # wider input layers collapse into one block ("64 inputs")
 COLUMN, ROW = 3.0, 1.4  # layer and neuron spacing, a thumbnail being 1 x 1
 PIXELS_PER_ROW = 56  # for the automatic height
 EXPLAIN_FORMATS = ("latex", "text")
-PANEL_SECONDS = 0.25  # the equations' refresh while training: new numbers 4 times a second
+PANEL_SECONDS = 0.5  # the equations' refresh while training: new numbers twice a second
 _HINT = "Click a neuron (or pick one in the list) to see its equations with the current numbers."
 
 
@@ -370,7 +370,7 @@ class NetworkView(View):
         if probe is not None and probe.layers[0].a is not None:
             self.example_slider.max = probe.layers[0].a.shape[0] - 1
         # While training, new numbers at most every PANEL_SECONDS: readable, and the kernel
-        # converts the equations (~7 ms) a few times a second, not at every refresh.
+        # converts the equations (~7 ms, ~10 KB of MathML) twice a second, not at every refresh.
         now = time.monotonic()
         if force or not self._running or now - self._panel_at >= PANEL_SECONDS:
             text = self._panel_text()

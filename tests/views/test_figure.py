@@ -194,3 +194,14 @@ def test_views_wait_for_a_browser_that_has_not_drawn_their_refreshes(monkeypatch
     clock[0] += 5.1  # no acknowledgement for over 5 s: a closed page must not stall
     view(running)
     assert view.draws == 3 + IN_FLIGHT
+
+
+def test_one_acknowledgement_can_carry_those_of_other_figures():
+    first, second = make_figure(), make_figure()
+    for figure in (first, second):
+        figure.add_scatter(y=[0.0])
+        figure.plotly_restyle({"y": [[1.0]]}, [0])
+    assert first.get_state("_nnviz_id")["_nnviz_id"] == first.model_id
+    others = [[second.model_id, second._rev], ["no-such-figure", 5]]
+    first._on_front_message(first, {"method": "drawn", "rev": first._rev, "others": others}, [])
+    assert first._drawn_rev == first._rev and second._drawn_rev == second._rev

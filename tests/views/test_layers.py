@@ -89,7 +89,7 @@ def test_heatmap_columns_share_the_range_of_the_kept_steps():
     assert raster["x"] == [0.0, 1.0]  # the columns fill the panel, oldest left
     assert raster["xlabels"].tolist() == [1, 3]  # each column's step, for the hover
     expected = np.round(np.array([[4, 1.5], [2, 4.5]]))  # whole counts
-    assert raster["z"].dtype == np.uint16
+    assert raster["z"].dtype == np.uint8  # one byte a cell while the counts fit
     np.testing.assert_array_equal(raster["z"], expected)
     assert raster["zmin"] == 0 and raster["zmax"] == 4  # the power of 2 above the largest count
     assert raster["transform"] == "log1p" and raster["visible"]
@@ -266,8 +266,8 @@ def test_a_new_step_sends_only_what_changed():
         # z goes as its newest column only: the browser keeps the first 20.
         assert change["z"]["$d"] == "tail" and change["z"]["keep"] == 20
         reference = change["z"]["values"]
-        assert reference["shape"] == "2,1" and reference["dtype"] == "uint16"
-        column = np.frombuffer(buffers[reference["$b"]], np.uint16)
+        assert reference["shape"] == "2,1" and reference["dtype"] == "uint8"
+        column = np.frombuffer(buffers[reference["$b"]], np.uint8)
         z = view.figure.rasters[index]["z"]
         np.testing.assert_array_equal(column, z[:, -1])
         np.testing.assert_array_equal(z[:, :20], before[index])
@@ -281,3 +281,10 @@ def test_a_new_step_sends_only_what_changed():
         assert buffers == [] and content["restyle"] == {} and content["relayout"] == {}
         assert all(set(change) <= {"visible"} for change in content["rasters"].values())
     assert view.figure.rasters[0]["zmax"] == 4 and len(view.figure.rasters[0]["colorscale"]) == 12
+
+
+def test_counts_that_do_not_fit_a_byte_go_as_uint16():
+    view = LayerStatsView(quantities=("a",))
+    view.update(probe_update(1, [layer(0, a=([300, 2], [-1, 0, 1]))]))
+    z = view.figure.rasters[0]["z"]
+    assert z.dtype == np.uint16 and z.max() == 300
