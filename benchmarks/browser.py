@@ -78,6 +78,25 @@ DEADLINE = 300.0  # seconds a page may take to become interactive before the run
 # Runs in every page before its own scripts: notes when the page first became interactive.
 WATCH = """
 (() => {
+  // Websocket payload bytes, counted in the page (DevTools' frame events, which hand every
+  // payload to the benchmark, would load the very browser being measured).
+  window.__nnvizSocket = 0;
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        const data = event.data;
+        window.__nnvizSocket += typeof data === 'string' ? data.length
+          : (data.byteLength ?? data.size ?? 0);
+      });
+    }
+    send(data) {
+      window.__nnvizSocket += typeof data === 'string' ? data.length
+        : (data.byteLength ?? data.size ?? 0);
+      return super.send(data);
+    }
+  };
   // Main-thread time in tasks over 50 ms: how busy the browser is drawing and parsing.
   window.__nnvizBusy = 0;
   new PerformanceObserver((list) => {
@@ -127,6 +146,11 @@ class Traffic:
         session.on("Network.webSocketFrameReceived", lambda event: self._on_frame(event, True))
         session.on("Network.webSocketFrameSent", lambda event: self._on_frame(event, False))
         session.send("Network.enable")
+        self._session = session
+
+    def stop(self) -> None:
+        """Stop counting (and stop DevTools from copying every frame to this process)."""
+        self._session.send("Network.disable")
 
     def _on_request(self, event: dict) -> None:
         self._urls[event["requestId"]] = event["request"]["url"]
@@ -185,7 +209,7 @@ def open_page(browser: object, context: object | None = None) -> tuple[object, T
     """An offline page that notes its time to interactive and counts its traffic; in
     `context` (a second visit, its cache warm) or a fresh one."""
     if context is None:
-        page = offline_page(browser)
+        page = offline_page(browser, cache=True)  # a second visit finds what the first cached
         page.context.add_init_script(WATCH)
     else:
         page = context.new_page()
@@ -255,8 +279,9 @@ class Window:
     def _snapshot(self) -> tuple:
         draws = self.page.evaluate(DRAWS)
         busy = self.page.evaluate("window.__nnvizBusy") / 1000
+        socket = self.page.evaluate("window.__nnvizSocket")
         step, epoch, _rate = counters(self.page)
-        return time.monotonic(), step, epoch, draws, self.traffic.socket, busy
+        return time.monotonic(), step, epoch, draws, socket, busy
 
     def end(self) -> Training:
         """The rates since the window opened."""
@@ -383,6 +408,7 @@ def measure_pause(page: object) -> dict:
 def train(browser, server, seconds: float) -> Training:
     """One Playground page: loaded, trained for `seconds`, paused."""
     page, traffic, _result = load(browser, server.render(PLAYGROUND, SPIRAL))
+    traffic.stop()
     start_training(page)
     window = Window(page, traffic)
     time.sleep(seconds)  # the measuring window, not a wait for the page
@@ -560,8 +586,9 @@ def main() -> None:
     with chromium() as browser:
         chromium_version = f"Chromium {browser.version}"
         if parts & {"loads", "concurrent"}:
-            servers = {"project": VoilaServer(COLD, *options, log=LOG),
-                       "floor": VoilaServer(COLD, *options, root=floor, log=LOG)}  # fmt: skip
+            # One after the other: two servers starting kernels at once can pick the same port.
+            servers = {"project": VoilaServer(COLD, *options, log=LOG)}
+            servers["floor"] = VoilaServer(COLD, *options, root=floor, log=LOG)
             try:
                 if "loads" in parts:
                     cold = page_loads(servers, browser, arguments.rounds, False, pages)
@@ -573,10 +600,12 @@ def main() -> None:
                 for server in servers.values():
                     server.stop()
         if parts & {"loads", "training"}:
-            servers = {"project": VoilaServer(*options, log=LOG),
-                       "floor": VoilaServer(*options, root=floor, log=LOG)}  # fmt: skip
+            servers = {"project": VoilaServer(*options, log=LOG)}
             try:
                 warmup = wait_quiet(servers["project"], pool_size())
+                # Started once the project's pool is full: two servers starting kernels at once
+                # can pick the same port for two kernels (one then dies).
+                servers["floor"] = VoilaServer(*options, root=floor, log=LOG)
                 wait_quiet(servers["floor"], pool_size(floor))
                 opened = 0
                 if "loads" in parts:

@@ -41,6 +41,9 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Offline at the resolver as well: pages that must keep the HTTP cache cannot use
+    # Playwright's routes (routing disables the cache), and nothing leaves the machine anyway.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
 )
 OFFSITE = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost)[:/])")
 STARTUP_SECONDS = 180.0  # to the first HTTP 200; preheating continues in the background
@@ -158,10 +161,14 @@ def chromium() -> Iterator[object]:
             browser.close()
 
 
-def offline_page(browser: object, width: int = 1400, height: int = 1000) -> object:
-    """A page in a fresh context whose requests that would leave the machine are aborted."""
+def offline_page(
+    browser: object, width: int = 1400, height: int = 1000, cache: bool = False
+) -> object:
+    """A page in a fresh context whose requests that would leave the machine are aborted (by
+    a route; with `cache`, by the resolver only, so that the context keeps its HTTP cache)."""
     context = browser.new_context(viewport={"width": width, "height": height})
-    context.route(OFFSITE, lambda route: route.abort())
+    if not cache:
+        context.route(OFFSITE, lambda route: route.abort())
     page = context.new_page()
     page.set_default_timeout(120_000)
     return page
