@@ -16,13 +16,13 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 venv: $(VENV)/.installed
 
+# The last step links the browser's cached assets where Voila and JupyterLab serve them (an
+# editable install skips the wheel's data files): links into the checkout.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e '.[test]'
-	# The browser's cached assets where Voila and JupyterLab serve them (an editable install
-	# skips the wheel's data files): links into the checkout.
 	$(BIN)/python -m nnviz.serving
 	touch $@
 

@@ -66,11 +66,7 @@ class VoilaServer:
         env: dict[str, str] | None = None,
         log: Path = ROOT / ".voila-test.log",
     ) -> None:
-        self.port = free_port()
-        self.root = root
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        self._log = open(log, "ab")  # noqa: SIM115  closed in stop()
+        self._prepare(root, log)
         command = [
             sys.executable, "-m", "voila", str(root), f"--port={self.port}",
             "--Voila.ip=127.0.0.1", "--no-browser", *options,
@@ -84,6 +80,13 @@ class VoilaServer:
             start_new_session=True,
         )
         self._wait_until_up()
+
+    def _prepare(self, root: Path, log: Path) -> None:
+        self.port = free_port()
+        self.root = root
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        self._log = open(log, "ab")  # noqa: SIM115  closed in stop()
 
     def _wait_until_up(self, path: str = "/voila/tree") -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
@@ -179,11 +182,7 @@ class LabServer(VoilaServer):
     may autosave outputs), without a token, with window.jupyterapp exposed for the tests."""
 
     def __init__(self, root: Path, log: Path = ROOT / ".voila-lab.log") -> None:
-        self.port = free_port()
-        self.root = root
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log
-        self._log = open(log, "ab")  # noqa: SIM115  closed in stop()
+        self._prepare(root, log)
         command = [
             sys.executable, "-m", "jupyter", "lab", f"--port={self.port}", "--ip=127.0.0.1",
             "--no-browser", f"--ServerApp.root_dir={root}", "--IdentityProvider.token=",

@@ -545,12 +545,11 @@ class View {
     this.hoverStale.clear();
   }
 
-  note(what, detail) {
-    // Which drawing paths a page took, by view (window.__nnvizPaths): benchmarks read it.
+  note(what) {
+    // Which slow drawing paths a page took, by view (window.__nnvizPaths): benchmarks read it.
     const stats = (window.__nnvizPaths ||= {});
     const key = `${this.holderName()}:${what}`;
     stats[key] = (stats[key] || 0) + 1;
-    if (detail) (window.__nnvizDetail ||= {})[key] = detail;
   }
 
   async replot() {

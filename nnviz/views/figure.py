@@ -21,7 +21,6 @@ updates went out while it was loading.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import weakref
@@ -144,32 +143,6 @@ class _NumpyFirst:
 
 if not isinstance(basevalidators.nw, _NumpyFirst):
     basevalidators.nw = _NumpyFirst(basevalidators.nw)
-
-_TYPED = {"int8": "i1", "uint8": "u1", "int16": "i2", "uint16": "u2", "int32": "i4",
-          "uint32": "u4", "float32": "f4", "float64": "f8"}  # fmt: skip
-
-
-def typed_array(values: np.ndarray) -> dict:
-    """An array in plotly.js's typed-array form (base64 bytes the browser decodes): one short
-    string to send, where a 2-D array would go as nested JSON lists, ~4-8 bytes a cell and a
-    Python walk of every cell when ipywidgets looks for binary buffers."""
-    values = np.ascontiguousarray(values)
-    if values.dtype.name not in _TYPED:
-        raise ValueError(f"values must have one of the dtypes {', '.join(_TYPED)}; got "
-                         f"{values.dtype}")  # fmt: skip
-    text = base64.b64encode(values.tobytes()).decode("ascii")
-    shape = ", ".join(map(str, values.shape))
-    return {"dtype": _TYPED[values.dtype.name], "bdata": text, "shape": shape}
-
-
-def from_typed_array(value: object) -> np.ndarray:
-    """The numpy array behind a trace property: decodes typed_array's form, else asarray."""
-    if isinstance(value, dict) and "bdata" in value:
-        dtype = {code: name for name, code in _TYPED.items()}[value["dtype"]]
-        shape = tuple(int(n) for n in str(value["shape"]).split(","))
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=dtype).reshape(shape)
-    return np.asarray(value)
-
 
 # One look for every view: white plots, small margins, no plotly logo.
 BASE_LAYOUT = {
