@@ -202,3 +202,61 @@ class LabServer(VoilaServer):
         notebook a test opened before comes back as a hidden tab)."""
         stem = name.removesuffix(".ipynb")
         return f"{self.url}/lab/workspaces/{stem}/tree/{stem}.ipynb?reset"
+
+
+class CountingProxy:
+    """A TCP relay on a free loopback port to `port`, counting the bytes it carries each way:
+    what a browser and the server exchange on the wire (HTTP after gzip, websocket frames after
+    permessage-deflate), as a class's WiFi would carry them, less TCP/IP headers."""
+
+    def __init__(self, port: int) -> None:
+        import threading
+
+        self.target = port
+        self.to_browser = self.to_server = 0
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True, name="proxy-accept").start()
+
+    def url(self, url: str) -> str:
+        """`url` of the target server, through this proxy."""
+        return url.replace(f":{self.target}", f":{self.port}", 1)
+
+    @property
+    def total(self) -> int:
+        """Bytes carried so far, both directions."""
+        with self._lock:
+            return self.to_browser + self.to_server
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._closed:
+            try:
+                browser, _address = self._listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target))
+            for source, sink, toward_browser in ((browser, server, False), (server, browser, True)):
+                threading.Thread(target=self._pump, args=(source, sink, toward_browser),
+                                 daemon=True, name="proxy-pump").start()  # fmt: skip
+
+    def _pump(self, source: socket.socket, sink: socket.socket, toward_browser: bool) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := source.recv(65536):
+                with self._lock:
+                    if toward_browser:
+                        self.to_browser += len(chunk)
+                    else:
+                        self.to_server += len(chunk)
+                sink.sendall(chunk)
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        """Stop accepting; open connections end with their peers."""
+        self._closed = True
+        self._listener.close()
