@@ -19,7 +19,7 @@ from nnviz.dashboard.run_controls import RunControls, session_cap
 from nnviz.fields import FieldProbe
 from nnviz.probes import LayerProbe
 from nnviz.runner import Runner
-from nnviz.views import VIEWS, View
+from nnviz.views import VIEWS, View, ViewGroup
 
 
 class LiveRun(widgets.VBox):
@@ -32,8 +32,7 @@ class LiveRun(widgets.VBox):
             names = [name for name, kind in VIEWS.items() if type(view) is kind]
             view.widget.add_class(f"nnviz-view-{names[0] if names else 'custom'}")
         self.controls = RunControls(runner)
-        for view in self.views:
-            runner.subscribe(view)
+        runner.subscribe(ViewGroup(self.views))
         super().__init__([self.controls, *(view.widget for view in self.views)])
 
     def close(self) -> None:

@@ -25,7 +25,7 @@ from nnviz.dashboard.run_controls import RunControls, session_cap
 from nnviz.fields import FieldProbe
 from nnviz.probes import LayerProbe
 from nnviz.runner import Runner
-from nnviz.views import VIEWS, View
+from nnviz.views import VIEWS, View, ViewGroup
 
 CONTROLS = (
     "problem", "dataset", "regenerate", "noise", "train_percent", "batch_size", "features",
@@ -192,8 +192,7 @@ class Playground(widgets.VBox):
         # The controls first: subscribers are called in order, and the browser draws messages
         # in order, so after Pause the counters and status go out ahead of the views' redraws.
         self.run_controls.runner = self.runner
-        for view in self.views.values():
-            self.runner.subscribe(view)
+        self.runner.subscribe(ViewGroup(self.views.values()))
         self.runner.reset()  # one step-0 update: every view draws the fresh network
         self.settings.show(self.config, trainer.n_train)
         self.share.value = "?" + self.to_query()

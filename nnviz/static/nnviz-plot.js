@@ -7,7 +7,8 @@
 // draws at most once per animation frame, choosing the cheapest way for each edit:
 //
 //   rasters (heatmaps: boundary, thumbnails, histograms, weights)  colourised into a small canvas
-//       and written straight into the <image> plotly drew for them: no replot, no other trace
+//       shown over the <image> plotly drew for them (a <foreignObject> on the same box): no
+//       replot, no PNG encoded or decoded; the <image> gets the picture once the figure is quiet
 //   x/y of line traces inside the axis ranges                       the trace's SVG path rewritten
 //       (axes with automatic ranges get head-room, so a growing curve rarely leaves them)
 //   colours and widths                                               Plotly.restyle ("style" edits)
@@ -15,10 +16,16 @@
 //       only while the pointer is over the figure
 //   anything else                                                    Plotly.update (a replot)
 //
+// A dashboard's figures refreshed together arrive as one message (op "group", a part per figure).
+// Updates are paced: each frame applies and draws a figure's oldest waiting update, so updates
+// that arrive in a burst are each seen, a frame apart (two at most wait; older ones fold in).
 // After each drawn frame the view's element counts it in `data-draws` and the model acknowledges
-// the update, so the kernel sends the next one only when the browser has drawn this one.
+// the update, so the kernel keeps at most a few updates in flight to the browser.
 
 const XLINK = "http://www.w3.org/1999/xlink";
+const SVG = "http://www.w3.org/2000/svg";
+const PACED = 2; // updates a figure keeps waiting for the next frames (frame pacing)
+const QUIET_MS = 300; // a figure quiet this long hands its rasters back to plotly's <image>s
 const STYLE_KEYS = new Set([
   "marker.color", "marker.line.width", "marker.line.color", "marker.size", "marker.opacity",
   "line.color", "line.width", "line.dash", "opacity",
@@ -26,8 +33,8 @@ const STYLE_KEYS = new Set([
 const HOVER_KEYS = new Set(["text", "customdata", "hovertext"]);
 const CHEAP_LAYOUT = /^(title\.text|annotations\[\d+\]\.text)$/;
 const HOVER_REFRESH_MS = 300; // while hovered, hover data is handed to plotly at most this often
-const HEADROOM = 0.25;
-const HEAVY_MS = 500; // relayouts (ticks, moved images) of one figure at most this often // a managed axis grows by this fraction of its span when data leaves it
+const HEADROOM = 0.25; // a managed axis has this share of its data's span as room to grow
+const HEAVY_MS = 500; // relayouts (ticks, moved images) of one figure at most this often
 let Plotly = null;
 
 // ------------------------------------------------------------------------------ loading
@@ -189,7 +196,8 @@ class Raster {
   // One heatmap as an image: z (rows x cols, row 0 at y0) coloured through a 256-entry table.
   constructor() {
     this.canvas = document.createElement("canvas");
-    this.url = "";
+    this.url = ""; // a PNG of the canvas, made only when plotly needs one (source())
+    this.stale = false; // the canvas has pixels that url does not show yet
     this.spec = {};
     this.table = null;
     this.tableFor = null;
@@ -212,6 +220,8 @@ class Raster {
     const { z, zmin, zmax, transform } = this.spec;
     if (!z || !z.flat || !this.table) {
       this.url = "";
+      this.stale = false;
+      this.painted_ = false;
       return;
     }
     const { rows, cols, flat } = z;
@@ -245,7 +255,18 @@ class Raster {
       }
     }
     this.context.putImageData(this.image, 0, 0);
-    this.url = canvas.toDataURL("image/png");
+    this.painted_ = true;
+    this.stale = true;
+  }
+
+  source() {
+    // The PNG plotly's <image> shows: encoded only for plotly's own draws (a replot, a moved
+    // image, the figure gone quiet), never at every frame.
+    if (this.stale) {
+      this.url = this.canvas.toDataURL("image/png");
+      this.stale = false;
+    }
+    return this.url;
   }
 
   level(stored) {
@@ -259,12 +280,13 @@ class Raster {
     // The plotly layout image that shows it, sized to its extent.
     const { x, y, xref, yref, visible, opacity } = this.spec;
     const [x0, x1] = x, [y0, y1] = y;
+    const source = this.source();
     return {
-      source: this.url, xref: xref || "x", yref: yref || "y", layer: "below",
+      source, xref: xref || "x", yref: yref || "y", layer: "below",
       x: Math.min(x0, x1), sizex: Math.abs(x1 - x0),
       y: flipRows ? Math.max(y0, y1) : Math.min(y0, y1), sizey: Math.abs(y1 - y0),
       xanchor: "left", yanchor: "top", sizing: "stretch",
-      visible: visible !== false && !!this.url, opacity: opacity === undefined ? 1 : opacity,
+      visible: visible !== false && !!source, opacity: opacity === undefined ? 1 : opacity,
     };
   }
 
@@ -298,6 +320,8 @@ function fillTemplate(template, values) {
 }
 
 // ------------------------------------------------------------------------------ the store
+const storesById = new Map(); // the kernel's id of a figure (_nnviz_id) -> its store
+
 class Store {
   // One per figure model: the figure as the kernel last described it, and what views still owe.
   constructor(model) {
@@ -308,8 +332,17 @@ class Store {
     this.layout = decode(model.get("_widget_layout") || {}, []);
     this.config = model.get("_config") || {};
     this.rasters = [];
+    this.inbox = []; // updates received, not yet applied: [content, buffers]
     this.setRasters(decode(model.get("_nnviz_rasters") || [], []));
     model.on("msg:custom", (content, buffers) => this.receive(content, buffers || []));
+    // By the kernel's id for the figure: a dashboard's refresh comes as one message, carried
+    // by one figure, with a part for each.
+    const register = () => {
+      const id = model.get("_nnviz_id");
+      if (id && !storesById.has(id)) storesById.set(id, this);
+    };
+    register();
+    model.on("change:_nnviz_id", register);
     model.send({ method: "sync", rev: this.rev });
   }
 
@@ -323,6 +356,36 @@ class Store {
   }
 
   receive(content, buffers) {
+    if (content.op === "group") {
+      // The parts' arrays are buffers of this one message ({"$b": index} into all of them).
+      for (const part of content.parts || []) storesById.get(part.id)?.receive(part, buffers);
+      return;
+    }
+    if (content.op !== "figure" && content.op !== "update") return; // the loader's assets
+    // Frame pacing: updates wait here and each frame's draw takes the oldest (take()), so two
+    // that arrive together (the network and a busy main thread deliver them in bursts) show one
+    // after the other instead of the first never being seen. Beyond PACED waiting, the oldest
+    // apply at once: a slow page lags by a frame or two, never by a backlog.
+    this.inbox.push([content, buffers]);
+    while (this.inbox.length > PACED) this.apply(...this.inbox.shift());
+    if (!this.views.size) {
+      while (this.inbox.length) this.apply(...this.inbox.shift()); // nothing draws: keep current
+    }
+    for (const view of this.views) view.schedule();
+  }
+
+  take(frame) {
+    // The oldest waiting update, once per animation frame (`frame`: its timestamp) whichever
+    // of the figure's views draws first; true if more are waiting.
+    if (this.inbox.length && this.taken !== frame) {
+      this.taken = frame;
+      const [content, buffers] = this.inbox.shift();
+      this.apply(content, buffers, false); // drawn in this very frame
+    }
+    return this.inbox.length > 0;
+  }
+
+  apply(content, buffers, schedule = true) {
     if (content.op === "figure") {
       this.data = decode(content.data, buffers);
       this.layout = decode(content.layout, buffers);
@@ -353,10 +416,8 @@ class Store {
       }
       this.rev = content.rev;
       for (const view of this.views) view.queue(restyle, traces, relayout, moved);
-    } else {
-      return; // not for the store (the loader's asset replies)
     }
-    for (const view of this.views) view.schedule();
+    if (schedule) for (const view of this.views) view.schedule();
   }
 
   drawn(rev) {
@@ -413,6 +474,7 @@ class View {
     el.style.position = "relative";
     el.appendChild(this.tip);
     this.hovered = false;
+    this.overlays = new Map(); // layout image index -> the canvas over plotly's <image>
     this.hoverStale = new Set();
     this.lastHoverRefresh = 0;
     this.gd.addEventListener("mousemove", (event) => this.onMove(event));
@@ -449,7 +511,7 @@ class View {
   }
 
   schedule() {
-    if (this.frame === null) this.frame = requestAnimationFrame(() => this.draw());
+    if (this.frame === null) this.frame = requestAnimationFrame((time) => this.draw(time));
   }
 
   width() {
@@ -498,13 +560,14 @@ class View {
     });
   }
 
-  async draw() {
+  async draw(time) {
     this.frame = null;
     const started = performance.now();
     if (!this.el.isConnected || this.busy) {
       this.schedule(); // attached later, or still drawing: try at the next frame
       return;
     }
+    if (this.store.take(time)) this.schedule(); // one update a frame: the next, next frame
     this.busy = true;
     try {
       if (this.full || !this.gd._fullLayout) {
@@ -571,6 +634,17 @@ class View {
       const datum = image.__data__;
       if (datum && typeof datum._index === "number") this.images.set(datum._index, image);
     }
+    // Plotly has just drawn its images with current sources: they show until the next frame's
+    // fast path lays canvases over them again.
+    for (const [index, overlay] of this.overlays || []) {
+      if (this.images.get(index) !== overlay.image) {
+        overlay.box.remove();
+        this.overlays.delete(index);
+      } else {
+        overlay.box.style.display = "none";
+        overlay.image.style.visibility = "";
+      }
+    }
   }
 
   async apply() {
@@ -605,7 +679,7 @@ class View {
       // A curve left its axes: new head-room ranges by relayout (a replot of the axes and
       // traces, without recomputing the figure), then the paths on the new axes.
       const layout = structuredClone(this.store.layout);
-      this.manageRanges(layout);
+      this.manageRanges(layout, true);
       const ranges = {};
       for (const [name, { range }] of this.managed) ranges[`${name}.range`] = range;
       this.note("relayout-ranges");
@@ -653,21 +727,80 @@ class View {
       this.note("relayout-text");
       await Plotly.relayout(gd, texts);
     }
-    // 3. Rasters: new pixels into the <image> elements plotly drew.
+    // 3. Rasters: new pixels into canvases laid over the <image> elements plotly drew.
     this.paintRasters(false);
-    store.rasters.forEach((raster, k) => {
-      const element = this.images.get(offset + k);
-      const index = offset + k;
-      if (gd.layout.images && gd.layout.images[index]) gd.layout.images[index].source = raster.url;
-      if (gd._fullLayout.images && gd._fullLayout.images[index]) {
-        gd._fullLayout.images[index].source = raster.url;
-      }
-      if (element && element._imgSrc !== raster.url) {
-        element.setAttributeNS(XLINK, "xlink:href", raster.url);
-        element._imgSrc = raster.url;
-      }
-    });
+    this.overlayRasters(offset);
     if (this.hovered) this.refreshHover();
+  }
+
+  overlayRasters(offset) {
+    // Each raster's pixels go into a canvas of this view's, in a <foreignObject> beside the
+    // <image> plotly drew for it, on the same box and clip: a copy of a few hundred pixels per
+    // frame, where a new PNG for the <image> would be encoded, fetched and decoded each time.
+    // Plotly's <image> gets the picture (a PNG) once the figure has been quiet for a moment,
+    // so that its own redraws (zoom, export) show the current pixels.
+    const gd = this.gd;
+    this.store.rasters.forEach((raster, k) => {
+      const index = offset + k, image = this.images.get(index);
+      let overlay = this.overlays.get(index);
+      if (overlay && overlay.image !== image) {
+        overlay.box.remove();
+        this.overlays.delete(index);
+        overlay = undefined;
+      }
+      if (!image || !image.isConnected || !raster.painted_) {
+        if (overlay) overlay.box.style.display = "none";
+        return;
+      }
+      if (!overlay) {
+        const box = document.createElementNS(SVG, "foreignObject");
+        const canvas = document.createElement("canvas");
+        Object.assign(canvas.style, { width: "100%", height: "100%", display: "block" });
+        box.style.pointerEvents = "none";
+        box.appendChild(canvas);
+        image.after(box);
+        overlay = { image, box, canvas, context: canvas.getContext("2d") };
+        this.overlays.set(index, overlay);
+      }
+      for (const name of ["x", "y", "width", "height", "clip-path", "opacity"]) {
+        const value = image.getAttribute(name);
+        if (overlay.box.getAttribute(name) !== value) {
+          if (value === null) overlay.box.removeAttribute(name);
+          else overlay.box.setAttribute(name, value);
+        }
+      }
+      const { width, height } = raster.canvas;
+      if (overlay.canvas.width !== width || overlay.canvas.height !== height) {
+        overlay.canvas.width = width;
+        overlay.canvas.height = height;
+      }
+      overlay.context.clearRect(0, 0, width, height);
+      overlay.context.drawImage(raster.canvas, 0, 0);
+      overlay.box.style.display = "";
+      image.style.visibility = "hidden";
+    });
+    clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.settleRasters(offset), QUIET_MS);
+  }
+
+  settleRasters(offset) {
+    // Quiet for a moment: plotly's own <image> elements take over with the current pixels.
+    const gd = this.gd;
+    if (!gd._fullLayout || this.busy) return;
+    this.store.rasters.forEach((raster, k) => {
+      const index = offset + k, image = this.images.get(index), url = raster.source();
+      if (gd.layout.images && gd.layout.images[index]) gd.layout.images[index].source = url;
+      if (gd._fullLayout.images && gd._fullLayout.images[index]) {
+        gd._fullLayout.images[index].source = url;
+      }
+      if (image && image._imgSrc !== url) {
+        image.setAttributeNS(XLINK, "xlink:href", url);
+        image._imgSrc = url;
+      }
+      if (image) image.style.visibility = "";
+      const overlay = this.overlays.get(index);
+      if (overlay) overlay.box.style.display = "none";
+    });
   }
 
   setTexts(edits) {
@@ -765,9 +898,11 @@ class View {
   }
 
   // ---------------------------------------------------------------- lines without a replot
-  manageRanges(layout) {
+  manageRanges(layout, wide = false) {
     // Axes whose every trace is a line get explicit ranges with head-room, so that the next
-    // points usually fall inside them and the fast path applies.
+    // points usually fall inside them and the fast path applies; `wide`: twice the room (a
+    // curve has just left its axis: it is moving, and each relayout is a long frame). An axis
+    // with rangemode "tozero" or "nonnegative" (a loss) keeps 0 at or below its bottom.
     this.managed = new Map(); // axis name -> [low, high] in the axis's own (log10 for log) units
     const byAxis = new Map();
     for (const trace of this.store.data) {
@@ -807,10 +942,14 @@ class View {
       const span = high > low ? high - low : Math.abs(high) || 1;
       // Head-room: a share of the span, at least a tenth of the values' size (a quarter of a
       // decade on log axes), so that noise around a steady value does not leave the axis.
-      const pad = Math.max(HEADROOM * span / 2, log ? 0.25 : 0.1 * Math.max(Math.abs(low), Math.abs(high)));
+      const room = wide ? 2 : 1;
+      const pad = room * Math.max(HEADROOM * span / 2,
+        log ? 0.25 : 0.1 * Math.max(Math.abs(low), Math.abs(high)));
+      const mode = axes.map((axis) => axis.rangemode).find((m) => m === "tozero" || m === "nonnegative");
       const range = members[0][1].letter === "x"
         ? [low, high + Math.max(span, pad)]  // time runs on: the axis doubles, rarely redrawn
         : [low - pad, high + pad];
+      if (mode && !log && low >= 0) range[0] = mode === "tozero" ? 0 : Math.max(range[0], 0);
       for (const [name] of members) {
         layout[name] = { ...(layout[name] || {}), range, autorange: false };
         this.managed.set(name, { range, log });
@@ -940,7 +1079,7 @@ class View {
       element.dataset.draws = String(this.draws);
     }
     // Acknowledge once the frame is on screen (after this frame's paint).
-    requestAnimationFrame(() => setTimeout(() => this.store.drawn(rev), 0));
+    setTimeout(() => this.store.drawn(rev), 0);
   }
 
   destroy() {
@@ -1020,9 +1159,19 @@ export function initialize({ model }) {
   if (!stores.has(model)) stores.set(model, new Store(model));
 }
 
-export function render({ model, el }) {
+function storeOf(model) {
+  // anywidget hands render() a proxy of its own for a model that initialize() saw through
+  // another: find initialize()'s store by the kernel's id for the figure, so that each figure
+  // has one store (two would each decode every message).
+  const id = model.get("_nnviz_id");
+  const found = (id && storesById.get(id)) || stores.get(model);
+  if (found) return found;
   initialize({ model });
-  const store = stores.get(model);
+  return stores.get(model);
+}
+
+export function render({ model, el }) {
+  const store = storeOf(model);
   const view = new View(store, el);
   store.views.add(view);
   return () => view.destroy();

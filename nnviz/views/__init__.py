@@ -2,9 +2,11 @@
 
 Every view is a `View`: subscribe it to a Runner (`runner.subscribe(view)`) or call
 `view.update(update)`, and display it (`view` or `view.widget`) in a notebook or a dashboard.
+Several views on one runner: `runner.subscribe(ViewGroup(views))` sends their redraws after each
+update as one message.
 """
 
-from nnviz.views.base import View
+from nnviz.views.base import View, ViewGroup
 from nnviz.views.boundary import DecisionBoundaryView
 from nnviz.views.charts import chart_figure, surface_figure
 from nnviz.views.figure import Figure, make_figure
@@ -31,6 +33,7 @@ __all__ = [
     "LossView",
     "NetworkView",
     "View",
+    "ViewGroup",
     "WeightsView",
     "agreement_table",
     "backprop_table",

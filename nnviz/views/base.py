@@ -6,6 +6,8 @@ never imports torch and never reads the trainer back.
 
     runner.subscribe(view)       # view(update): keeps every update, redraws at most every
                                  # `refresh_interval` seconds, and always on the final one
+    runner.subscribe(ViewGroup(views))  # the same for several views, whose redraws after
+                                 # one update reach the browser as one message
     view.update(update)          # keep and redraw now (tests, notebooks)
 """
 
@@ -13,11 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 
 import ipywidgets as widgets
 
 from nnviz.records import RunnerUpdate
-from nnviz.views.figure import Figure, make_figure
+from nnviz.views.figure import Figure, make_figure, one_message
 
 BROWSER_PATIENCE = 5.0  # s without an acknowledgement before a view sends again anyway
 
@@ -35,7 +38,7 @@ class View:
     def __init__(self, height: int = 300, width: int | None = None) -> None:
         self.figure: Figure = make_figure(height=height, width=width)
         self._lock = threading.RLock()  # the training thread and widget callbacks both draw
-        self._last_draw = -float("inf")
+        self._last_draw = self._next_draw = -float("inf")
         self.draws = 0  # redraws sent so far: what tests and benchmarks count
 
     # ------------------------------------------------------------------ the subscriber
@@ -44,11 +47,8 @@ class View:
         with self._lock:
             self._keep(update)
             now = time.monotonic()
-            # 0.75: the runner publishes every `interval` s from the start of a publish, and the
-            # views before this one took part of that time; without slack a view keeping
-            # step with the runner would skip every other update.
             since = now - self._last_draw
-            due = since >= 0.75 * self.refresh_interval
+            due = now >= self._next_draw - 0.001  # a clock a hair early still counts
             # Backpressure: a browser still drawing the previous refresh gets no new one (for up
             # to BROWSER_PATIENCE s, in case its acknowledgement was lost or the page closed),
             # so a slow machine sees the newest state late by one refresh, never by a backlog.
@@ -73,6 +73,11 @@ class View:
         self.ingest(update)
 
     def _draw_now(self, now: float) -> None:
+        # Due again one interval after this redraw was due, not after it happened: the runner
+        # calls at its own ticks, so a view drawn a little late catches up at the next one and
+        # keeps refresh_interval on average (credit for half an interval at most).
+        self._next_draw = max(self._next_draw + self.refresh_interval,
+                              now + self.refresh_interval / 2)  # fmt: skip
         self._last_draw = now
         with self.figure.batch_update():
             self.draw()
@@ -96,3 +101,25 @@ class View:
 
     def _repr_mimebundle_(self, **kwargs: object):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+class ViewGroup:
+    """Several views as one subscriber: each sees every update as it would subscribed alone,
+    and the figures they redraw for one update go to the browser as one message (one_message):
+    a dashboard's refresh is one websocket message, not one per view. A view that raises does
+    not stop the others; the first error is raised once they have all run."""
+
+    def __init__(self, views: Iterable[View]) -> None:
+        self.views = tuple(views)
+
+    def __call__(self, update: RunnerUpdate) -> None:
+        """Pass `update` to every view, gathering their messages into one."""
+        failure = None
+        with one_message():
+            for view in self.views:
+                try:
+                    view(update)
+                except Exception as error:  # the runner reports it; the other views still draw
+                    failure = failure or error
+        if failure is not None:
+            raise failure

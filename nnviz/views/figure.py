@@ -9,7 +9,8 @@ Python side and replaces the rest:
   that the browser caches (Voila: the nnviz template's static folder; JupyterLab: the nnviz
   server extension), fetched by a ~2 KB loader; without either route they come over the
   websocket, so a figure works anywhere;
-- wire: one custom message per batch_update, numpy arrays as raw binary buffers;
+- wire: one custom message per batch_update, numpy arrays as raw binary buffers; the figures
+  a dashboard redraws after one runner update share one message (one_message, ViewGroup);
 - browser: edits are drawn by their cost (nnviz-plot.js): rasters (add_raster) as images
   recoloured in place, line data inside the axes as a new SVG path, colours as style edits, and
   only the rest as a replot, at most once per animation frame, acknowledged once drawn.
@@ -23,7 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
@@ -155,7 +158,8 @@ CONFIG = {"displaylogo": False, "responsive": True}
 
 
 _FIGURES: weakref.WeakValueDictionary[str, Figure] = weakref.WeakValueDictionary()
-IN_FLIGHT = 2  # updates a figure may have sent that the browser has not yet drawn
+_COLLECTED = threading.local()  # parts and buffers of the message one_message() is gathering
+IN_FLIGHT = 3  # updates a figure may have sent that the browser has not yet drawn
 _CLICK_STATE = {"alt": False, "ctrl": False, "meta": False, "shift": False, "button": 0,
                 "buttons": 0}  # fmt: skip
 
@@ -224,10 +228,11 @@ class Figure(go.FigureWidget):
         """True while a browser that has acknowledged updates before has not yet drawn the
         last IN_FLIGHT of them; False with no browser at all (tests, a kernel nobody watches).
 
-        Two in flight: the acknowledgement's round trip (browser, server, a kernel whose
-        training thread holds the GIL) takes longer than a frame, and the browser folds
-        whatever has arrived into its next frame, so a slow browser still never sees a backlog
-        of more than one update."""
+        Three in flight: the acknowledgement's round trip (kernel, server, a page whose main
+        thread is busy, back to a kernel whose training thread holds the GIL) takes 40-130 ms
+        here, longer than two refresh intervals; with two, a third of the refreshes waited for
+        it. The page shows at most two waiting updates a frame apart and folds older ones in,
+        so a slow browser is never behind by a backlog."""
         if self._drawn_rev is None:
             return False
         return self._rev - self._drawn_rev >= IN_FLIGHT
@@ -237,10 +242,15 @@ class Figure(go.FigureWidget):
         if self.comm is None:
             return
         self._rev += 1
-        buffers: list[memoryview] = []
+        parts = getattr(_COLLECTED, "parts", None)  # inside one_message() on this thread
+        buffers: list[memoryview] = [] if parts is None else _COLLECTED.buffers
+        first = len(buffers)
         message = {**_encode(content, buffers), "rev": self._rev}
-        self._bytes_sent += len(json.dumps(message)) + sum(buffer.nbytes for buffer in buffers)
-        self.send(message, buffers)
+        self._bytes_sent += len(json.dumps(message)) + sum(b.nbytes for b in buffers[first:])
+        if parts is None:
+            self.send(message, buffers)
+        else:
+            parts.append((self, message))
 
     def _send_figure(self) -> None:
         """The whole figure (after structural changes, or for a page that missed updates)."""
@@ -556,6 +566,30 @@ def _encode(value: object, buffers: list[memoryview]) -> object:
     if isinstance(value, _Delta):
         return {"$d": value.kind, "keep": value.keep, "values": _encode(value.values, buffers)}
     return value
+
+
+@contextmanager
+def one_message() -> Iterator[None]:
+    """Figure updates sent inside this block, on this thread, go to the browser as one message
+    when it ends: each figure's update is a part of it, for that figure's store in the page,
+    carried by the first figure's comm. One websocket message per refresh of a dashboard instead
+    of one per view: the kernel signs and sends one, the server relays one, and the page decodes
+    and dispatches one (each costs all three about as much as a small figure's drawing). Revisions
+    and acknowledgements stay per figure. Nested blocks join the outer one."""
+    if getattr(_COLLECTED, "parts", None) is not None:
+        yield
+        return
+    _COLLECTED.parts, _COLLECTED.buffers = [], []
+    try:
+        yield
+    finally:
+        parts, buffers = _COLLECTED.parts, _COLLECTED.buffers
+        _COLLECTED.parts = _COLLECTED.buffers = None
+        if len(parts) == 1:
+            parts[0][0].send(parts[0][1], buffers)
+        elif parts:
+            grouped = [{**message, "id": figure.model_id} for figure, message in parts]
+            parts[0][0].send({"op": "group", "parts": grouped}, buffers)
 
 
 def panel_title(text: str, x: float, y: float) -> dict:

@@ -41,9 +41,16 @@ STEP = (
 # The boundary view's points (scatter traces) or its plane (the raster's image), as text.
 BOUNDARY = """(kind) => {
   const view = document.querySelector('.nnviz-view-boundary');
-  if (kind === 'heatmap') {  // the plane: the image nnviz's front end drew for its raster
-    return JSON.stringify([...view.querySelectorAll('image')].map((image) =>
-        image.getAttributeNS('http://www.w3.org/1999/xlink', 'href') || ''));
+  if (kind === 'heatmap') {  // the plane: what the page shows for its raster, as a PNG
+    // While training, a canvas over plotly's <image> (in a foreignObject); once the figure is
+    // quiet, the <image> itself.
+    return JSON.stringify([...view.querySelectorAll('image')].map((image) => {
+      const over = image.nextElementSibling;
+      if (over && over.tagName === 'foreignObject' && over.style.display !== 'none') {
+        return over.querySelector('canvas').toDataURL('image/png');
+      }
+      return image.getAttributeNS('http://www.w3.org/1999/xlink', 'href') || '';
+    }));
   }
   const traces = view.querySelector('.js-plotly-plot').data || [];
   return JSON.stringify(traces.filter((t) => t.type === kind).map((t) =>

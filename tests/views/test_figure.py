@@ -1,5 +1,5 @@
-"""Figure: a small loader for cached assets, one binary message per batch, rasters, deltas, and
-state that stays current for late browsers."""
+"""Figure: a small loader for cached assets, one binary message per batch (and per refresh of
+several figures), rasters, deltas, and state that stays current for late browsers."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from nnviz.views.figure import (
     Figure,
     array_delta,
     make_figure,
+    one_message,
     quantize,
 )
 
@@ -205,3 +206,83 @@ def test_one_acknowledgement_can_carry_those_of_other_figures():
     others = [[second.model_id, second._rev], ["no-such-figure", 5]]
     first._on_front_message(first, {"method": "drawn", "rev": first._rev, "others": others}, [])
     assert first._drawn_rev == first._rev and second._drawn_rev == second._rev
+
+
+def test_figures_redrawn_together_go_as_one_message():
+    first, second = make_figure(), make_figure()
+    first.add_scatter(y=[0.0])
+    second.add_raster(x=(0, 1), y=(0, 1), colorscale="Blues")
+    sent_first, sent_second = capture(first), capture(second)
+    with second.batch_update():  # the new raster goes out with the whole figure, once
+        second.set_raster(0, z=np.zeros((2, 3), np.uint8))
+    assert sent_second.pop()[0]["op"] == "figure"
+    before = first.bytes_sent, second.bytes_sent
+    with one_message():
+        with first.batch_update():
+            first.assign(0, {"y": np.array([1.0, 2.0], np.float32)})
+        with second.batch_update():
+            second.set_raster(0, z=np.full((2, 3), 7, np.uint8))
+        assert not sent_first and not sent_second  # held until the block ends
+    assert len(sent_first) == 1 and not sent_second  # one message, on the first figure's comm
+    content, buffers = sent_first[0]
+    assert content["op"] == "group"
+    parts = {part["id"]: part for part in content["parts"]}
+    assert list(parts) == [first.model_id, second.model_id]
+    assert parts[first.model_id]["rev"] == first._rev
+    assert parts[second.model_id]["rev"] == second._rev
+    # The parts share the message's buffers: each part's references index all of them.
+    y = parts[first.model_id]["restyle"]["y"][0]
+    z = parts[second.model_id]["rasters"][0]["z"]
+    assert (y["$b"], z["$b"]) == (0, 1) and len(buffers) == 2
+    assert np.frombuffer(buffers[0], np.float32).tolist() == [1.0, 2.0]
+    assert np.frombuffer(buffers[1], np.uint8).reshape(2, 3).tolist() == [[7, 7, 7], [7, 7, 7]]
+    assert first.bytes_sent > before[0] and second.bytes_sent > before[1] + 6
+    # One figure alone in a block, or none: its own plain message; outside a block: at once.
+    with one_message():
+        first.plotly_restyle({"y": [[3.0]]}, [0])
+    assert sent_first[-1][0]["op"] == "update" and len(sent_first) == 2
+    with one_message():
+        pass
+    first.plotly_restyle({"y": [[4.0]]}, [0])
+    assert len(sent_first) == 3 and not sent_second
+
+
+def test_a_view_keeps_its_refresh_rate_on_average_whatever_the_runner_ticks(monkeypatch):
+    from nnviz.records import RunnerUpdate
+    from nnviz.views.base import View
+
+    running = RunnerUpdate(None, None, {}, {}, "running", "running", 5, 0.0)
+    clock = [100.0]
+    monkeypatch.setattr("nnviz.views.base.time.monotonic", lambda: clock[0])
+    for tick, expected in ((0.030, 75), (0.020, 75), (0.041, 74), (0.100, 30)):
+        view = View()
+        view.figure.add_scatter(y=[0.0])
+        for _ in range(round(3.0 / tick)):  # 3 s of runner updates, one every `tick` s
+            view(running)
+            clock[0] += tick
+        # 25 a second at most (refresh_interval 0.04), and as many as the runner gives below
+        # that: a view drawn a little late is due again one interval after it was due.
+        assert abs(view.draws - expected) <= 1, (tick, view.draws)
+
+
+def test_a_view_group_passes_each_update_to_every_view_and_sends_one_message():
+    from nnviz.records import RunnerUpdate
+    from nnviz.views.base import View, ViewGroup
+
+    class Broken(View):
+        def draw(self) -> None:
+            raise RuntimeError("this view is broken")
+
+    views = [View(), Broken(), View()]
+    for view in views:
+        view.figure.add_scatter(y=[0.0])
+    views[0].draw = lambda: views[0].figure.assign(0, {"y": np.array([1.0], np.float32)})
+    views[2].draw = lambda: views[2].figure.assign(0, {"y": np.array([2.0], np.float32)})
+    sent = [capture(view.figure) for view in views]
+    group = ViewGroup(views)
+    with pytest.raises(RuntimeError, match="this view is broken"):
+        group(RunnerUpdate(None, None, {}, {}, "paused", "paused", 5, 0.0))
+    assert views[0].draws == 1 and views[2].draws == 1  # the broken one did not stop the last
+    assert len(sent[0]) == 1 and not sent[1] and not sent[2]
+    parts = sent[0][0][0]["parts"]
+    assert [part["id"] for part in parts] == [views[0].figure.model_id, views[2].figure.model_id]
