@@ -9,8 +9,10 @@ the last `max_columns` probed steps. Hover shows the count, the colour follows l
 
 Each histogram is a raster (Figure.add_raster) of uint16 counts, columns evenly spaced from the
 first kept step to the last. The common range is rounded out to a coarse grid (nice_range), so
-it stays put for many refreshes: then a refresh sends only the newest column and the browser
-scrolls the rest (figure.array_delta), ~100 bytes per histogram instead of 13 KB."""
+it stays put for many refreshes, kept while the data fills at least a third of it and moved
+with room to spare when the data outgrows it or shrinks (sticky_range): then a refresh sends
+only the newest column and the browser scrolls the rest (figure.array_delta), ~100 bytes per
+histogram instead of 13 KB."""
 
 from __future__ import annotations
 
@@ -85,6 +87,29 @@ def nice_range(low: float, high: float) -> tuple[float, float]:
     return float(np.floor(low / step) * step), float(np.ceil(high / step) * step)
 
 
+def sticky_range(
+    previous: tuple[float, float] | None, low: float, high: float
+) -> tuple[float, float]:
+    """The range a histogram shows for data over [low, high]: `previous` while the data stays
+    inside it and spans at least a third of it. When the data outgrows it: widened on each side
+    that grew, to the data plus half of the data's span of room (the spread of delta keeps
+    growing in training). When the data has shrunk to less than a third: the data's range with a
+    quarter of its span of room on both sides. The first time: nice_range(low, high). Every new
+    range is rounded out by nice_range. A range that followed the data at every grid line would
+    relayout its axis and move its image a few times a second; this one moves rarely."""
+    if previous is None:
+        return nice_range(low, high)
+    kept_low, kept_high = previous
+    span = high - low
+    if kept_low <= low and high <= kept_high:
+        if span >= (kept_high - kept_low) / 3:
+            return previous
+        return nice_range(low - span / 4, high + span / 4)
+    grown_low = low - span / 2 if low < kept_low else kept_low
+    grown_high = high + span / 2 if high > kept_high else kept_high
+    return nice_range(grown_low, grown_high)
+
+
 def _reference(letter: str, number: int) -> str:
     return letter if number == 1 else f"{letter}{number}"  # plotly names the first axis "x"
 
@@ -128,6 +153,7 @@ class LayerStatsView(View):
         # gathers them with one fancy index instead of stacking 200 small arrays each time.
         self._histograms: dict[tuple[int, str], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._added = 0  # columns appended since the clear
+        self._ranges: dict[tuple[int, str], tuple[float, float]] = {}  # shown, by (layer, q)
         self._activations: tuple[str, ...] = ()
 
     def ingest(self, update: RunnerUpdate) -> None:
@@ -219,7 +245,8 @@ class LayerStatsView(View):
         low, high = float(edges[:, 0].min()), float(edges[:, -1].max())
         if high <= low:  # a constant over every kept step: give it a visible band
             low, high = low - 0.5, high + 0.5
-        low, high = nice_range(low, high)
+        low, high = sticky_range(self._ranges.get((layer, quantity)), low, high)
+        self._ranges[(layer, quantity)] = (low, high)
         target = np.linspace(low, high, counts.shape[1] + 1)
         z = np.zeros((counts.shape[1], count))
         z[:, present] = rebin(counts, edges, target).T

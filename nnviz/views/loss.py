@@ -169,7 +169,9 @@ class LossView(View):
             legend={"orientation": "h", "y": -0.22, "x": 0, "font": {"size": 10}},
             margin={"b": 60},
             xaxis={"anchor": "y", "matches": "x2", "showticklabels": False},
-            yaxis={"domain": [0.4, 1.0], "title": {"text": "C"}},
+            # C >= 0: the axis starts at 0, so a falling loss never leaves it (a relayout each
+            # time it did); on a log axis plotly ignores rangemode.
+            yaxis={"domain": [0.4, 1.0], "title": {"text": "C"}, "rangemode": "tozero"},
             xaxis2={"anchor": "y2"},
             yaxis2={"domain": [0.0, 0.3]},
             hovermode="x",
@@ -292,9 +294,14 @@ class LossView(View):
             changed = only_changed(self._sent, values, index)
             if changed:
                 figure.assign(index, changed)
+        # Accuracy lies in [0, 1]: a fixed axis that a rising curve never leaves (each time it
+        # left a self-ranging one, the page relayouted); R² can start far below 0.
+        accuracy = self._metric == "accuracy"
         layout = {
             "yaxis.type": "log" if self._log_y else "linear",
             "yaxis2.title.text": metric,
+            "yaxis2.range": [0, 1.05] if accuracy else None,
+            "yaxis2.autorange": not accuracy,
             "xaxis2.title.text": label,
             "title.text": self._headline(metric),
         }

@@ -8,7 +8,7 @@ import pytest
 from view_messages import captured, sent_bytes
 
 from nnviz.records import LayerRecord, ProbeRecord, RunnerUpdate, Summary
-from nnviz.views.layers import LayerStatsView, log_colorscale, nice_range, rebin
+from nnviz.views.layers import LayerStatsView, log_colorscale, nice_range, rebin, sticky_range
 
 
 def summary(counts, edges) -> Summary:
@@ -64,6 +64,18 @@ def test_log_colorscale_follows_log_counts():
     assert scale[0][1] == "rgb(247, 251, 255)" and scale[-1][1] == "rgb(8, 48, 107)"
 
 
+def test_sticky_range_keeps_a_range_the_data_still_fills_half_of():
+    assert sticky_range(None, -0.9, 1.7) == nice_range(-0.9, 1.7) == (-1.0, 2.0)
+    assert sticky_range((-1.0, 2.0), -0.4, 1.2) == (-1.0, 2.0)  # spans 1.6 of 3: kept
+    assert sticky_range((-1.0, 2.0), 0.0, 1.0) == (-1.0, 2.0)  # spans 1 of 3: kept
+    # 0.8 of 3: shrinks to the data with a quarter of its span of room on both sides.
+    assert sticky_range((-1.0, 2.0), 0.2, 1.0) == nice_range(0.0, 1.2) == (0.0, 1.25)
+    # Outgrown: half of the data's span of room on the side that grew, the other side kept.
+    assert sticky_range((-1.0, 2.0), -0.9, 2.1) == nice_range(-1.0, 2.1 + 1.5) == (-1.0, 4.0)
+    assert sticky_range((-1.0, 2.0), -1.2, 1.0) == nice_range(-1.2 - 1.1, 2.0) == (-3.0, 2.0)
+    assert sticky_range((-1.0, 2.0), -3.0, 5.0) == nice_range(-7.0, 9.0)  # both sides
+
+
 def test_nice_range_rounds_outward_to_a_coarse_grid():
     # Span 2.6: the power of 2 above is 4, an eighth of it 0.5.
     assert nice_range(-0.9, 1.7) == (-1.0, 2.0)
@@ -83,21 +95,23 @@ def test_heatmap_columns_share_the_range_of_the_kept_steps():
     view.update(probe_update(3, [layer(0, a=([3, 3], [0, 1, 1.8]))]))
     assert len(view.figure.rasters) == 1 and len(view.figure.data) == 2  # norm and dead curves
     raster = view.figure.rasters[0]
-    # Data range [-1, 1.8], rounded out to [-1, 2]: 2 bins, [-1, 0.5) and [0.5, 2]. Step 1
-    # gives 2 + 4/2 and 4/2, step 3 gives 3/2 and 3/2 + 3 (rows: bins, columns: steps).
-    assert raster["y"] == [-1.0, 2.0]
+    # Step 1 alone drew [-1, 1]; step 3's data, [-1, 1.8], outgrows it at the top, so the top
+    # moves to 1.8 plus half the data's span of room, rounded out: [-1, 4]. Two bins, [-1, 1.5)
+    # and [1.5, 4]: step 1 gives 2 + 4 and 0, step 3 gives 3 + 3 * 0.5 / 0.8 and 3 * 0.3 / 0.8
+    # (rows: bins, columns: steps).
+    assert raster["y"] == [-1.0, 4.0] == list(sticky_range(nice_range(-1, 1), -1, 1.8))
     assert raster["x"] == [0.0, 1.0]  # the columns fill the panel, oldest left
     assert raster["xlabels"].tolist() == [1, 3]  # each column's step, for the hover
-    expected = np.round(np.array([[4, 1.5], [2, 4.5]]))  # whole counts
+    expected = np.round(np.array([[6, 4.875], [0, 1.125]]))  # whole counts
     assert raster["z"].dtype == np.uint8  # one byte a cell while the counts fit
     np.testing.assert_array_equal(raster["z"], expected)
-    assert raster["zmin"] == 0 and raster["zmax"] == 4  # the power of 2 above the largest count
+    assert raster["zmin"] == 0 and raster["zmax"] == 8  # the power of 2 above the largest count
     assert raster["transform"] == "log1p" and raster["visible"]
     assert (raster["xref"], raster["yref"]) == ("x", "y")
     assert "%{z:.0f}" in raster["hover"] and "a<sub>j</sub><sup>1</sup>" in raster["hover"]
     assert list(view.figure.layout.xaxis.range) == [0.0, 1.0]  # no step ticks to redraw
     assert "steps 1 to 3" in view.figure.layout.annotations[view._window_note].text
-    assert list(view.figure.layout.yaxis.range) == [-1.0, 2.0]
+    assert list(view.figure.layout.yaxis.range) == [-1.0, 4.0]
     scale = raster["colorscale"]
     assert len(scale) == 12 and scale[0][0] == 0.0 and scale[-1][0] == 1.0
     assert scale[0][1] == "rgb(247, 251, 255)" and scale[-1][1] == "rgb(8, 48, 107)"  # Blues
@@ -120,14 +134,26 @@ def test_real_run_curves_equal_the_probe_records(spiral_updates):
         np.testing.assert_allclose(norms[index].y, expected, rtol=1e-6)
         expected = [probes[step].layers[index].dead_fraction for step in steps]
         np.testing.assert_allclose(dead[index].y, expected, rtol=1e-6)
-    # Each raster equals the records' histograms re-binned by hand onto their rounded range.
+    # Each raster equals the records' histograms re-binned by hand onto the range the view kept:
+    # the data's rounded range, computed again at every draw and kept while the data fills at
+    # least half of it.
+    shown = {}
+    for update in spiral_updates:
+        kept = [probes[step] for step in steps if step <= update.probe.step]
+        for row, quantity in enumerate(("a", "delta")):
+            for index in range(count):
+                summaries = [probe.layers[index].summaries[quantity] for probe in kept]
+                low = min(s.edges[0] for s in summaries)
+                high = max(s.edges[-1] for s in summaries)
+                shown[row, index] = sticky_range(shown.get((row, index)), low, high)
     for row, quantity in enumerate(("a", "delta")):
         for index in range(count):
             raster = rasters[row * count + index]
             summaries = [probes[step].layers[index].summaries[quantity] for step in steps]
             counts = np.array([s.counts for s in summaries], float)
             edges = np.array([s.edges for s in summaries], float)
-            low, high = nice_range(edges[:, 0].min(), edges[:, -1].max())
+            low, high = shown[row, index]
+            assert low <= edges[:, 0].min() and edges[:, -1].max() <= high
             target = np.linspace(low, high, counts.shape[1] + 1)
             expected = np.round(rebin(counts, edges, target).T)
             np.testing.assert_array_equal(raster["z"], expected)
@@ -232,17 +258,30 @@ def test_kept_histograms_after_the_ring_wraps_and_bins_change():
         view.update(probe_update(step, [layer(0, a=([step, 1], [0, step / 2, step]))]))
     counts = np.array([[3, 1], [4, 1], [5, 1]], float)
     edges = np.array([[0, 1.5, 3], [0, 2, 4], [0, 2.5, 5]])
-    # [0, 5] is already on nice_range's grid (span 5: steps of 1).
-    expected = np.round(rebin(counts, edges, np.linspace(0, 5, 3)).T)
+    # The data grew by one at every step: each time it left the range, which widened with room.
+    shown = None
+    for step in range(1, 6):
+        shown = sticky_range(shown, 0, step)
+    assert shown == (0.0, 6.0)  # [0, 4] and half of 4 above, then [0, 5] inside it
+    expected = np.round(rebin(counts, edges, np.linspace(0, 6, 3)).T)
     raster = view.figure.rasters[0]
     np.testing.assert_array_equal(raster["z"], expected)
-    assert raster["xlabels"].tolist() == [3, 4, 5] and raster["y"] == [0.0, 5.0]
+    assert raster["xlabels"].tolist() == [3, 4, 5] and raster["y"] == [0.0, 6.0]
     np.testing.assert_array_equal(view.figure.data[0].x, [3, 4, 5])
-    # A probe with another bin count: only its column is drawn, the older ones are empty.
-    view.update(probe_update(6, [layer(0, a=([1, 2, 3], [0, 1, 2, 3]))]))
+    # A probe with another bin count: only its column is drawn, the older ones are empty. Its
+    # data, [0, 4], fills more than a third of the range shown: [0, 6] stays.
+    view.update(probe_update(6, [layer(0, a=([1, 2, 3], [0, 1, 2, 4]))]))
     raster = view.figure.rasters[0]
-    np.testing.assert_array_equal(raster["z"], [[0, 0, 1], [0, 0, 2], [0, 0, 3]])
-    assert raster["y"] == [0.0, 3.0] and raster["xlabels"].tolist() == [4, 5, 6]
+    column = np.round(rebin(np.array([[1, 2, 3]], float), np.array([[0, 1, 2, 4]], float),
+                            np.linspace(0, 6, 4)))[0]  # fmt: skip
+    assert column.tolist() == [3, 3, 0]  # [0, 2): 1 + 2, [2, 4): 3
+    np.testing.assert_array_equal(raster["z"], np.column_stack([[0, 0, 0], [0, 0, 0], column]))
+    assert raster["y"] == [0.0, 6.0] and raster["xlabels"].tolist() == [4, 5, 6]
+    # Data that spans less than a third of it (again a new bin count, drawn alone): the range
+    # shrinks to the data's, with room.
+    view.update(probe_update(7, [layer(0, a=([1, 2], [0, 0.75, 1.5]))]))
+    raster = view.figure.rasters[0]
+    assert raster["y"] == list(nice_range(-0.375, 1.875)) == [-0.5, 2.0]
 
 
 def test_a_new_step_sends_only_what_changed():
