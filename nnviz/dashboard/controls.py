@@ -50,6 +50,26 @@ HELP = {
 }
 
 
+def widget_tree(widget: widgets.Widget) -> list[widgets.Widget]:
+    """`widget`, every widget in its boxes, and their layout and style widgets: what closing a
+    piece of a dashboard must close (each is a comm, and a page receives every open one)."""
+    found: dict[int, widgets.Widget] = {}
+
+    def visit(item: widgets.Widget) -> None:
+        if id(item) in found:
+            return
+        found[id(item)] = item
+        for name in ("layout", "style"):
+            part = getattr(item, name, None)
+            if isinstance(part, widgets.Widget):
+                found.setdefault(id(part), part)
+        for child in getattr(item, "children", ()) or ():
+            visit(child)
+
+    visit(widget)
+    return list(found.values())
+
+
 def _labelled(control: widgets.Widget, label: str, name: str) -> widgets.Widget:
     control.tooltip = HELP[name]
     text = widgets.HTML(f"<b>{label}</b>", tooltip=HELP[name])
@@ -159,6 +179,11 @@ class SettingsPanel:
             self._showing = False
 
     def _show_hidden(self, hidden: tuple[int, ...]) -> None:
+        # Rebuilt only when the layers changed, and the old rows closed: each show() of any
+        # setting used to leave ~30 widgets open that every page then received.
+        if tuple(hidden) == self._hidden and self.hidden_box.children:
+            return
+        old = self.hidden_box.children
         self._hidden = tuple(hidden)
         layers = widgets.HBox(
             [
@@ -179,12 +204,16 @@ class SettingsPanel:
                 )
             )
         self.hidden_box.children = rows
+        for row in old:
+            for widget in widget_tree(row):
+                widget.close()
 
     def _button(
         self, text: str, help_text: str, delta: int, layer: int | None, disabled: bool
     ) -> widgets.Button:
-        button = widgets.Button(description=text, tooltip=help_text, disabled=disabled)
-        button.layout = widgets.Layout(width="32px")
+        # The layout given, not assigned after: a replaced default Layout stays open, unused.
+        button = widgets.Button(description=text, tooltip=help_text, disabled=disabled,
+                                layout=widgets.Layout(width="32px"))  # fmt: skip
         button.on_click(lambda _: self.change_hidden(delta, layer))
         return button
 

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 import ipywidgets as widgets
 
 from nnviz.config import PlaygroundConfig
-from nnviz.dashboard.controls import SettingsPanel
+from nnviz.dashboard.controls import SettingsPanel, widget_tree
 from nnviz.dashboard.run_controls import RunControls, session_cap
 from nnviz.fields import FieldProbe
 from nnviz.probes import LayerProbe
@@ -58,6 +58,9 @@ class Playground(widgets.VBox):
         messages: Iterable[str] = (),
         max_epochs_per_second: float | None = MAX_EPOCHS_PER_SECOND,
     ) -> None:
+        from ipywidgets.widgets.widget import _instances
+
+        before = set(_instances)  # to close every widget made here, placed or not (close())
         self.hide = _check_hide(hide)
         self.data = data  # the user's own Dataset: config.dataset "custom"
         self.max_seconds = session_cap() if max_seconds is None else max_seconds
@@ -90,6 +93,7 @@ class Playground(widgets.VBox):
         self.say(list(messages))
         super().__init__(self._layout())
         self.add_class("nnviz-playground")
+        self._made = [_instances[key] for key in set(_instances) - before]
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
@@ -105,7 +109,16 @@ class Playground(widgets.VBox):
 
     @classmethod
     def from_query(cls, query: str | None = None, **options: object) -> Playground:
-        """A Playground from a URL query string; None reads Voila's QUERY_STRING."""
+        """A Playground from a URL query string; None reads Voila's QUERY_STRING.
+
+        In a preheated Voila kernel (query None) the Playground is built with the defaults
+        while the kernel waits for its page, and set to the page's query once it arrives: the
+        widgets' creation (0.8 s here, most of it a comm_open message per widget) is then done
+        before anyone asked (all but the hidden-layer rows of another network), and the page's
+        HTML comes sooner. A query that hides controls or views builds anew (what exists is
+        fixed at construction), as do `options`."""
+        waiting = query is None and not options and os.environ.get("VOILA_PREHEAT") == "True"
+        early = cls() if waiting else None
         if query is None:
             query = voila_query_string()
         query = query if isinstance(query, str) else ""
@@ -114,6 +127,11 @@ class Playground(widgets.VBox):
         rest = urlencode([(key, value) for key, value in pairs if key != "hide"])
         config, messages = PlaygroundConfig.from_query(rest)
         hide, more = _lenient_hide(hide)
+        if early is not None and not hide:
+            early._apply(config, messages + more, quiet=True)
+            return early
+        if early is not None:
+            early.close()
         return cls(
             config, hide=[*hide, *options.pop("hide", ())], messages=messages + more, **options
         )
@@ -151,7 +169,9 @@ class Playground(widgets.VBox):
         except Exception as error:  # a visitor sees a message, never a traceback
             self.say([f"{name}: {type(error).__name__}: {error}"], error=True)
 
-    def _apply(self, config: PlaygroundConfig, messages: list[str]) -> None:
+    def _apply(self, config: PlaygroundConfig, messages: list[str], quiet: bool = False) -> None:
+        """Switch to `config`, rebuilding the run as far as it needs; `quiet`: as if built with
+        it (a preheated page's query), without the note of what changed."""
         old, self.config = self.config, config
         level = old.needs_reset(config)
         notes = list(messages)
@@ -159,10 +179,13 @@ class Playground(widgets.VBox):
             changed = ", ".join(old.changed(config))
             was_running = self.runner is not None and self.runner.state == "running"
             self._build_run()
-            notes.append(
-                f"Changed {changed}: {RESET_NOTES[level]}; training restarts from step 0"
-                + (", press Play to continue." if was_running else ".")
-            )
+            if not quiet:
+                notes.append(
+                    f"Changed {changed}: {RESET_NOTES[level]}; training restarts from step 0"
+                    + (", press Play to continue." if was_running else ".")
+                )
+        elif level == "live" and quiet:
+            self._build_run()  # a fresh run, as a Playground built with this learning rate
         elif level == "live":
             self.runner.trainer.set_lr(config.lr)
             notes.append(f"Learning rate now {config.lr:g}, from step {self.runner.step}.")
@@ -208,8 +231,12 @@ class Playground(widgets.VBox):
         # getattr: a constructor that refused its arguments leaves no runner and no views
         if getattr(self, "runner", None) is not None:
             self.runner.close()
-        for view in getattr(self, "views", {}).values():
-            view.figure.close()
+        tops = [self, *(view.widget for view in getattr(self, "views", {}).values())]
+        made = getattr(self, "_made", [])  # with the controls that hide= left out of the page
+        inside = [*made, *(w for top in tops for w in widget_tree(top))]
+        for widget in {id(w): w for w in inside}.values():
+            if widget is not self:
+                widget.close()
         super().close()
 
     # ------------------------------------------------------------------ layout

@@ -249,6 +249,57 @@ def test_a_preheated_voila_kernel_waits_for_the_page_before_reading_its_query(mo
     assert voila_query_string() == "lr=0.3"
 
 
+def test_a_preheated_kernel_builds_the_playground_before_its_page_asks(monkeypatch):
+    import voila.utils
+    from ipywidgets.widgets.widget import _instances
+
+    query = "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10&lr=0.3"
+    fresh = nnviz.Playground.from_query(query)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    waited = []
+
+    def request_arrives() -> None:
+        waited.append(set(_instances))
+        os.environ["QUERY_STRING"] = query
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", request_arrives)
+    before = set(_instances)
+    board = nnviz.Playground.from_query()
+    # The widgets existed before the page asked; after it, the run was set to its query and
+    # only the rows of the hidden-layer controls (8,8 instead of the default layers) are new.
+    from nnviz.dashboard.controls import widget_tree
+
+    assert waited and waited[0] > before
+    late = {_instances[key] for key in set(_instances) - waited[0]}
+    rows = {w for row in board.settings.hidden_box.children for w in widget_tree(row)}
+    assert late and late <= rows
+    assert board.config == fresh.config and board.to_query() == fresh.to_query()
+    assert board.share.value == fresh.share.value == "?" + fresh.to_query()
+    assert board.run_controls.message.value == fresh.run_controls.message.value  # no note
+    assert board.runner.trainer.n_train == fresh.runner.trainer.n_train
+    network, expected = board.views["network"], fresh.views["network"]
+    assert len(network.figure.rasters) == len(expected.figure.rasters)  # the 8,8 network's units
+    assert board.runner.trainer.lr == fresh.runner.trainer.lr == 0.3
+    for view in board.views.values():
+        assert view.draws >= 1
+    # A query that hides controls builds anew, and closes every widget of the early one.
+    waited.clear()
+
+    def hiding_request_arrives() -> None:
+        waited.append(set(_instances))
+        os.environ["QUERY_STRING"] = "dataset=xor&hide=noise"
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", hiding_request_arrives)
+    before = set(_instances)
+    hidden = nnviz.Playground.from_query()
+    assert hidden.hide == ("noise",) and hidden.config.dataset == "xor"
+    early = waited[0] - before
+    assert len(early) > 200 and not early & set(_instances)
+    hidden.close()  # and closing a Playground closes every widget it made
+    assert not set(_instances) - before
+
+
 def test_controls_and_views_carry_stable_class_names_for_pages():
     board = nnviz.Playground.from_dict({"dataset": "xor"}, hide=["weights"])
     controls = board.run_controls
