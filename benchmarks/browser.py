@@ -68,6 +68,8 @@ PLAYGROUND = "01_playground"
 SPIRAL = "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10"  # TF Playground's setting
 LESSON = "03_backpropagation"  # a long lesson whose live run has a Play button
 COLD = "--VoilaConfiguration.preheat_kernel=False"
+# The floor pages are Voila's own: its lab template (the project's nnviz template adds plotly.js).
+FLOOR_TEMPLATE = "--VoilaConfiguration.template=lab"
 VIEWS = ("loss", "boundary", "network", "layers", "weights")  # the Playground's plots
 TF_PLAYGROUND = {"epochs/s": 37.0, "interactive s": 0.48, "MB": 0.52}  # issue 5, this machine
 TARGETS = {"preheated over floor s": 1.0, "cold over floor s": 2.0, "MB": 3.0, "MB again": 1.0,
@@ -644,7 +646,7 @@ def main() -> None:
         if parts & {"loads", "concurrent"}:
             # One after the other: two servers starting kernels at once can pick the same port.
             servers = {"project": VoilaServer(COLD, *options, log=LOG)}
-            servers["floor"] = VoilaServer(COLD, *options, root=floor, log=LOG)
+            servers["floor"] = VoilaServer(COLD, FLOOR_TEMPLATE, *options, root=floor, log=LOG)
             try:
                 if "loads" in parts:
                     cold = page_loads(servers, browser, arguments.rounds, False, pages)
@@ -661,7 +663,7 @@ def main() -> None:
                 warmup = wait_quiet(servers["project"], pool_size())
                 # Started once the project's pool is full: two servers starting kernels at once
                 # can pick the same port for two kernels (one then dies).
-                servers["floor"] = VoilaServer(*options, root=floor, log=LOG)
+                servers["floor"] = VoilaServer(FLOOR_TEMPLATE, *options, root=floor, log=LOG)
                 wait_quiet(servers["floor"], pool_size(floor))
                 opened = 0
                 if "loads" in parts:

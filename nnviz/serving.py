@@ -127,6 +127,8 @@ def install_assets(prefix: str | None = None) -> list[str]:
         root / "share/jupyter/voila/templates/nnviz/static": package / "static",
         root / "share/jupyter/voila/templates/nnviz/conf.json": config
         / "voila/templates/nnviz/conf.json",
+        root / "share/jupyter/voila/templates/nnviz/index.html.j2": config
+        / "voila/templates/nnviz/index.html.j2",
         root / "etc/jupyter/jupyter_server_config.d/nnviz.json": config
         / "jupyter_server_config.d/nnviz.json",
     }

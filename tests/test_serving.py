@@ -30,11 +30,23 @@ def voila_config():
     return VoilaConfiguration(parent=app), app.config
 
 
-def test_voila_serves_the_lab_template_without_sources_or_tracebacks(voila_config):
+def test_voila_serves_nnviz_s_lab_template_without_sources_or_tracebacks(voila_config):
     voila, _ = voila_config
-    assert voila.template == "lab"
+    assert voila.template == "nnviz"  # Voila's lab template, plus plotly.js started early
     assert voila.strip_sources is True
     assert voila.show_tracebacks is False
+
+
+def test_the_template_starts_the_plotly_js_the_front_end_asks_for():
+    from nnviz.views.figure import PLOTLY_FILE, PLOTLY_VERSION
+
+    folder = ROOT / "jupyter-config/voila/templates/nnviz"
+    assert json.loads((folder / "conf.json").read_text()) == {"base_template": "lab"}
+    page = (folder / "index.html.j2").read_text()
+    assert page.startswith("{%- extends 'lab/index.html.j2' -%}")
+    url = f"voila/templates/nnviz/static/{PLOTLY_FILE}?v={PLOTLY_VERSION}"
+    assert f'<script async src="{{{{ resources.base_url }}}}{url}"></script>' in page
+    assert "{{ super() }}" in page  # Voila's own head scripts stay
 
 
 def test_voila_loads_plotly_once_and_waits_for_busy_kernels(voila_config):
@@ -150,6 +162,8 @@ def test_install_assets_links_the_static_files_where_voila_and_jupyterlab_look(t
     assert json.loads((tmp_path / "share/jupyter/voila/templates/nnviz/conf.json").read_text()) == {
         "base_template": "lab"
     }
+    page = tmp_path / "share/jupyter/voila/templates/nnviz/index.html.j2"
+    assert str(page) in written and "extends 'lab/index.html.j2'" in page.read_text()
     config = json.loads((tmp_path / "etc/jupyter/jupyter_server_config.d/nnviz.json").read_text())
     assert config["ServerApp"]["jpserver_extensions"] == {"nnviz.serving": True}
     assert install_assets(str(tmp_path)) == written  # again: replaced, not an error

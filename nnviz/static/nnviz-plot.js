@@ -52,6 +52,19 @@ export async function ready(prefix, plotlyFile, fetchSource) {
       script.onerror = () => reject(new Error(`could not load ${src}`));
       document.head.appendChild(script);
     });
+  // nnviz's Voila template starts plotly.js in the page's head: wait for that one if it is
+  // still loading, rather than run a second copy.
+  const started = [...document.scripts].find((script) => script.src.includes(plotlyFile.name));
+  if (started && !window.Plotly) {
+    await new Promise((resolve) => {
+      started.addEventListener("load", resolve);
+      started.addEventListener("error", resolve);
+    });
+  }
+  if (window.Plotly && window.Plotly.version === plotlyFile.version) {
+    Plotly = window.Plotly;
+    return;
+  }
   if (prefix) {
     await load(`${prefix}${plotlyFile.name}?v=${plotlyFile.version}`);
   } else {
