@@ -234,7 +234,7 @@ class Raster {
     if (!z || !z.flat || !this.table) {
       this.url = "";
       this.stale = false;
-      this.painted_ = false;
+      this.hasPixels = false;
       return;
     }
     const { rows, cols, flat } = z;
@@ -268,7 +268,7 @@ class Raster {
       }
     }
     this.context.putImageData(this.image, 0, 0);
-    this.painted_ = true;
+    this.hasPixels = true;
     this.stale = true;
   }
 
@@ -752,7 +752,6 @@ class View {
     // frame, where a new PNG for the <image> would be encoded, fetched and decoded each time.
     // Plotly's <image> gets the picture (a PNG) once the figure has been quiet for a moment,
     // so that its own redraws (zoom, export) show the current pixels.
-    const gd = this.gd;
     this.store.rasters.forEach((raster, k) => {
       const index = offset + k, image = this.images.get(index);
       let overlay = this.overlays.get(index);
@@ -761,7 +760,7 @@ class View {
         this.overlays.delete(index);
         overlay = undefined;
       }
-      if (!image || !image.isConnected || !raster.painted_) {
+      if (!image || !image.isConnected || !raster.hasPixels) {
         if (overlay) overlay.box.style.display = "none";
         return;
       }
