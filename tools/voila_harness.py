@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -210,8 +211,6 @@ class CountingProxy:
     permessage-deflate), as a class's WiFi would carry them, less TCP/IP headers."""
 
     def __init__(self, port: int) -> None:
-        import threading
-
         self.target = port
         self.to_browser = self.to_server = 0
         self._lock = threading.Lock()
@@ -231,8 +230,6 @@ class CountingProxy:
             return self.to_browser + self.to_server
 
     def _accept(self) -> None:
-        import threading
-
         while not self._closed:
             try:
                 browser, _address = self._listener.accept()
