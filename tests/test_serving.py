@@ -45,8 +45,12 @@ def test_the_template_starts_the_plotly_js_the_front_end_asks_for():
     page = (folder / "index.html.j2").read_text()
     assert page.startswith("{%- extends 'lab/index.html.j2' -%}")
     url = f"voila/templates/nnviz/static/{PLOTLY_FILE}?v={PLOTLY_VERSION}"
-    assert f'<script async src="{{{{ resources.base_url }}}}{url}"></script>' in page
-    assert "{{ super() }}" in page  # Voila's own head scripts stay
+    assert f'resources.base_url ~ "{url}"' in page
+    # Fetched from the head, run at the latest right after Voila's own script (footer_js).
+    assert '<link rel="preload" as="script" href="{{ plotly }}">' in page
+    footer = page[page.index("{%- block footer_js -%}") :]
+    assert "window.nnvizStartPlotly();" in footer
+    assert page.count("{{ super() }}") == 2  # Voila's own head and footer scripts stay
 
 
 def test_voila_loads_plotly_once_and_waits_for_busy_kernels(voila_config):

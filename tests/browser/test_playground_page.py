@@ -18,10 +18,12 @@ from voila_harness import offline_page
 PLAYGROUND = "01_playground"
 PAUSE_SECONDS = 0.5  # the issue's bound: click on Pause -> training stopped, counters sent
 SETTLED_MS = 1500  # unchanged this long after the click: the counter has stopped
+# Every view drawn (the page draws them one a frame, those on screen first) and Play enabled.
 READY = """() => {
-  const loss = document.querySelector('.nnviz-view-loss .js-plotly-plot');
+  const views = [...document.querySelectorAll('.nnviz-playground [class*="nnviz-view-"]')];
   const play = document.querySelector('.nnviz-play');
-  return Boolean(loss && loss._fullLayout && loss.data && play && !play.disabled);
+  return views.length >= 5 && views.every((view) => Number(view.dataset.draws || 0) >= 1)
+    && Boolean(play && !play.disabled);
 }"""
 # Points of the loss view's curves, and the largest step drawn.
 LOSS = """() => {
