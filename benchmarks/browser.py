@@ -3,8 +3,9 @@
 Measures, for the Playground (TF Playground's spiral setting) and one lesson, in headless Debian
 Chromium driven by Playwright, against `voila notebooks/` with the project's voila.json:
 
-    time to interactive   navigation start -> a plotly plot drawn (`.js-plotly-plot` with
-                          data) and the Play button enabled, read from the page's own clock
+    time to interactive   navigation start -> every cell output rendered, a plotly plot
+                          drawn (`.js-plotly-plot` with data) where the page has figures and
+                          the Play button enabled where it has one, read from the page's clock
                           (performance.now(), polled every 10 ms by a script the page runs
                           first). Cold: a server started with preheat_kernel=False (the page
                           waits for a fresh kernel to import torch and run the notebook).
@@ -113,9 +114,20 @@ WATCH = """
   const ready = () => {
     if (location.pathname.includes('floor_markdown')) return shown('.jp-RenderedMarkdown h1');
     if (location.pathname.includes('floor_button')) return shown('button.jupyter-button');
+    // A lesson or the Playground: every cell output rendered (Voila removes each output's
+    // script as it renders it), no widget still loading, a plot drawn where the page has
+    // figures, and Play enabled where it has a Play button.
+    const cells = document.getElementById('rendered_cells');
+    if (!cells || getComputedStyle(cells).display === 'none') return false;
+    if (document.querySelector('script[type="application/vnd.voila.cell-output+json"]')) {
+      return false;
+    }
+    const outputs = [...document.querySelectorAll('.jp-OutputArea-output')];
+    if (outputs.some((o) => o.innerText.includes('Loading widget'))) return false;
     const plots = [...document.querySelectorAll('.js-plotly-plot')];
+    if (document.querySelector('.nnviz-figure') && !plots.some(drawn)) return false;
     const play = document.querySelector('.nnviz-play');
-    return plots.some(drawn) && play && !play.disabled;
+    return !play || !play.disabled;
   };
   const timer = setInterval(() => {
     if (ready()) {
