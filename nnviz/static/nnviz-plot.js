@@ -1131,6 +1131,7 @@ class View {
 
   destroy() {
     this.resizeObserver.disconnect();
+    firstDraws.delete(this); // a view closed before its first draw leaves the queue
     if (this.frame !== null) cancelAnimationFrame(this.frame);
     this.store.views.delete(this);
     try { Plotly.purge(this.gd); } catch (error) { /* already gone */ }
