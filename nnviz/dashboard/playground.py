@@ -12,10 +12,8 @@ Training runs in a Runner's thread; the views are its subscribers.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import os
-import threading
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode
 
@@ -40,9 +38,6 @@ SIZES = {"network": {"width": 470}, "loss": {"width": 390, "height": 300},
 # Training faster than this shows nothing more (TF Playground: 37), and on a small machine the
 # browser drawing the page needs the CPU the training thread would take; None: no limit.
 MAX_EPOCHS_PER_SECOND = 200.0
-# Seconds after a preheated kernel's cell before it waits for the page: time for the cell's
-# reply to go out, so that Voila completes the page's HTML without waiting for the request.
-AFTER_CELL = 0.1
 RESET_NOTES = {
     "data": "a new data set and network",
     "model": "a new network",
@@ -99,10 +94,6 @@ class Playground(widgets.VBox):
         super().__init__(self._layout())
         self.add_class("nnviz-playground")
         self._made = [_instances[key] for key in set(_instances) - before]
-        # Set once the board shows its page's query (at once, unless from_query() is waiting
-        # for a preheated kernel's page).
-        self.arrived = threading.Event()
-        self.arrived.set()
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
@@ -120,22 +111,30 @@ class Playground(widgets.VBox):
     def from_query(cls, query: str | None = None, **options: object) -> Playground:
         """A Playground from a URL query string; None reads Voila's QUERY_STRING.
 
-        In a preheated Voila kernel (query None) there is no query yet: the Playground is built
-        with the defaults and returned at once, so the notebook finishes and its page's HTML is
-        ready before anyone asks (the widgets' creation, 0.8 s here, most of it a comm_open
-        message per widget, is done by then). Just after the cell, the kernel waits for the
-        page's request and sets the board to its query, on its own thread: the page's first
-        messages (its request for the widgets' state) queue behind that, so the page never
-        sees the defaults. `options` build anew, after the query."""
+        In a preheated Voila kernel (query None) the Playground is built with the defaults
+        while the kernel waits for its page, and set to the page's query once it arrives: the
+        widgets' creation (0.8 s here, most of it a comm_open message per widget) is then done
+        before anyone asked (all but the hidden-layer rows of another network), and the page's
+        HTML comes sooner. A query that hides controls or views builds anew (what exists is
+        fixed at construction), as do `options`."""
         waiting = query is None and not options and os.environ.get("VOILA_PREHEAT") == "True"
-        loop = _kernel_loop() if waiting else None
-        if loop is not None:
-            board = cls()
-            board.arrived.clear()
-            loop.call_later(AFTER_CELL, board._await_page)
-            return board
-        config, hide, messages = _read_query(voila_query_string() if query is None else query)
-        return cls(config, hide=[*hide, *options.pop("hide", ())], messages=messages, **options)
+        early = cls() if waiting else None
+        if query is None:
+            query = voila_query_string()
+        query = query if isinstance(query, str) else ""
+        pairs = parse_qsl(query.partition("?")[2] if "?" in query else query)
+        hide = [p for key, value in pairs if key == "hide" for p in value.split(",") if p]
+        rest = urlencode([(key, value) for key, value in pairs if key != "hide"])
+        config, messages = PlaygroundConfig.from_query(rest)
+        hide, more = _lenient_hide(hide)
+        if early is not None and not hide:
+            early._apply(config, messages + more, quiet=True)
+            return early
+        if early is not None:
+            early.close()
+        return cls(
+            config, hide=[*hide, *options.pop("hide", ())], messages=messages + more, **options
+        )
 
     def to_dict(self) -> dict:
         """The whole state as plain values (with `hide` when controls are hidden)."""
@@ -169,36 +168,6 @@ class Playground(widgets.VBox):
             self.set(**{name: value})
         except Exception as error:  # a visitor sees a message, never a traceback
             self.say([f"{name}: {type(error).__name__}: {error}"], error=True)
-
-    def _await_page(self) -> None:
-        """On a preheated kernel's event loop, after the cell: wait for the page, then set the
-        board to its query."""
-        self._arrive(voila_query_string())
-
-    def _arrive(self, query: str) -> None:
-        """Become what `from_query(query)` would have built."""
-        try:
-            config, hide, messages = _read_query(query)
-            if hide:
-                self._rehide(hide)
-            self._apply(config, messages, quiet=True)
-        except Exception as error:  # a visitor sees a message, never a traceback
-            self.say([f"query: {type(error).__name__}: {error}"], error=True)
-        finally:
-            self.arrived.set()
-
-    def _rehide(self, hide: Iterable[str]) -> None:
-        """Leave out the controls and views in `hide`, as if built with it: hidden views are
-        closed and the run rebuilt without them; the page's columns are laid out anew."""
-        self.hide = _check_hide(hide)
-        for name in [name for name in self.views if name in self.hide]:
-            for widget in widget_tree(self.views.pop(name).widget):
-                widget.close()
-        frames = self._frames
-        self.children = self._layout()
-        for frame in frames:
-            frame.close()
-        self._build_run()
 
     def _apply(self, config: PlaygroundConfig, messages: list[str], quiet: bool = False) -> None:
         """Switch to `config`, rebuilding the run as far as it needs; `quiet`: as if built with
@@ -263,8 +232,7 @@ class Playground(widgets.VBox):
         if getattr(self, "runner", None) is not None:
             self.runner.close()
         tops = [self, *(view.widget for view in getattr(self, "views", {}).values())]
-        # with the controls that hide= left out of the page, and the columns laid out last
-        made = [*getattr(self, "_made", []), *getattr(self, "_frames", [])]
+        made = getattr(self, "_made", [])  # with the controls that hide= left out of the page
         inside = [*made, *(w for top in tops for w in widget_tree(top))]
         for widget in {id(w): w for w in inside}.values():
             if widget is not self:
@@ -282,10 +250,6 @@ class Playground(widgets.VBox):
         def column(names: Iterable[str], title: str) -> widgets.VBox:
             shown = [rows[name] for name in names if name not in hidden]
             return widgets.VBox([widgets.HTML(f"<h4>{title}</h4>"), *shown])
-
-        from ipywidgets.widgets.widget import _instances
-
-        before = set(_instances)
 
         # Columns wrap instead of overflowing: TF Playground's data | network | output at a
         # desktop width, stacked in a narrow one (JupyterLab's notebook column, a phone); the
@@ -314,28 +278,7 @@ class Playground(widgets.VBox):
         network = widgets.VBox(middle, layout=widgets.Layout(flex="1 1 360px", min_width="300px"))
         output = widgets.VBox(right, layout=widgets.Layout(flex="0 1 400px", min_width="320px"))
         columns = widgets.HBox([data, network, output], layout=widgets.Layout(**wrap))
-        # The boxes, titles and layouts made here: closed when the columns are laid out anew.
-        self._frames = [_instances[key] for key in set(_instances) - before]
         return [run, top, columns, *below]
-
-
-def _read_query(query: str) -> tuple[PlaygroundConfig, list[str], list[str]]:
-    """A query string's config, hidden controls and messages (bad values become messages)."""
-    query = query if isinstance(query, str) else ""
-    pairs = parse_qsl(query.partition("?")[2] if "?" in query else query)
-    hide = [p for key, value in pairs if key == "hide" for p in value.split(",") if p]
-    rest = urlencode([(key, value) for key, value in pairs if key != "hide"])
-    config, messages = PlaygroundConfig.from_query(rest)
-    hide, more = _lenient_hide(hide)
-    return config, hide, messages + more
-
-
-def _kernel_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop running this thread (a kernel's, while it runs a cell), or None."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def voila_query_string() -> str:

@@ -3,7 +3,6 @@ query string round trip (bad values included), the hide list, divergence, nnviz.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from urllib.parse import parse_qsl
@@ -250,65 +249,29 @@ def test_a_preheated_voila_kernel_waits_for_the_page_before_reading_its_query(mo
     assert voila_query_string() == "lr=0.3"
 
 
-def _preheated(monkeypatch, query: str):
-    """Run from_query() as a preheated Voila kernel does, in a running event loop; the page
-    (query) arrives only after it returned. Returns the board, the widgets that existed when
-    the page arrived, the config it had then, and the threads that set it to the query."""
-    import threading
-
+def test_a_preheated_kernel_builds_the_playground_before_its_page_asks(monkeypatch):
     import voila.utils
     from ipywidgets.widgets.widget import _instances
 
+    query = "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10&lr=0.3"
+    fresh = nnviz.Playground.from_query(query)
     monkeypatch.setenv("VOILA_PREHEAT", "True")
     monkeypatch.delenv("QUERY_STRING", raising=False)
-    page = threading.Event()
+    waited = []
 
-    def request_arrives() -> None:  # Voila's wait_for_request: blocks until the page asks
-        assert page.wait(30)
+    def request_arrives() -> None:
+        waited.append(set(_instances))
         os.environ["QUERY_STRING"] = query
 
     monkeypatch.setattr(voila.utils, "wait_for_request", request_arrives)
-    appliers = []
-    apply = nnviz.Playground._apply
-
-    def recording_apply(self, *args, **kwargs):
-        appliers.append(threading.current_thread())
-        return apply(self, *args, **kwargs)
-
-    monkeypatch.setattr(nnviz.Playground, "_apply", recording_apply)
-
-    async def kernel():
-        board = nnviz.Playground.from_query()  # returns without waiting for the page
-        assert not board.arrived.is_set()
-        config, made = board.config, set(_instances)
-        page.set()
-        for _ in range(3000):  # the cell is over: the loop waits for the page, then sets it
-            if board.arrived.is_set():
-                break
-            await asyncio.sleep(0.01)
-        assert board.arrived.is_set()
-        return board, made, config
-
-    board, made, config = asyncio.run(kernel())
-    return board, made, config, appliers
-
-
-def test_a_preheated_kernel_returns_the_playground_at_once_and_sets_it_to_its_page(monkeypatch):
-    import threading
-
-    from ipywidgets.widgets.widget import _instances
-
-    from nnviz.config import PlaygroundConfig
+    before = set(_instances)
+    board = nnviz.Playground.from_query()
+    # The widgets existed before the page asked; after it, the run was set to its query and
+    # only the rows of the hidden-layer controls (8,8 instead of the default layers) are new.
     from nnviz.dashboard.controls import widget_tree
 
-    query = "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10&lr=0.3"
-    fresh = nnviz.Playground.from_query(query)
-    board, made, config, appliers = _preheated(monkeypatch, query)
-    # Built with the defaults before the page came; set to its query on the kernel's own
-    # thread (the event loop's), where only the hidden-layer rows (8,8) were made anew.
-    assert config == PlaygroundConfig()
-    assert appliers == [threading.main_thread()]
-    late = {_instances[key] for key in set(_instances) - made}
+    assert waited and waited[0] > before
+    late = {_instances[key] for key in set(_instances) - waited[0]}
     rows = {w for row in board.settings.hidden_box.children for w in widget_tree(row)}
     assert late and late <= rows
     assert board.config == fresh.config and board.to_query() == fresh.to_query()
@@ -320,38 +283,21 @@ def test_a_preheated_kernel_returns_the_playground_at_once_and_sets_it_to_its_pa
     assert board.runner.trainer.lr == fresh.runner.trainer.lr == 0.3
     for view in board.views.values():
         assert view.draws >= 1
-    board.close()
-    fresh.close()
+    # A query that hides controls builds anew, and closes every widget of the early one.
+    waited.clear()
 
+    def hiding_request_arrives() -> None:
+        waited.append(set(_instances))
+        os.environ["QUERY_STRING"] = "dataset=xor&hide=noise"
 
-def test_a_preheated_playground_hides_what_its_page_query_hides(monkeypatch):
-    from ipywidgets.widgets.widget import _instances
-
-    from nnviz.dashboard.controls import widget_tree
-
-    query = "dataset=xor&hide=noise,weights,play&lr=oops"
-    fresh = nnviz.Playground.from_query(query)
+    monkeypatch.setattr(voila.utils, "wait_for_request", hiding_request_arrives)
     before = set(_instances)
-    board, _made, _config, _appliers = _preheated(monkeypatch, query)
-    assert board.hide == fresh.hide == ("noise", "weights", "play")
-    assert board.config == fresh.config and board.to_query() == fresh.to_query()
-    assert set(board.views) == set(fresh.views) and "weights" not in board.views
-    shown = {id(widget) for widget in widget_tree(board)}
-    assert id(board.settings.rows["noise"]) not in shown
-    assert id(board.settings.rows["dataset"]) in shown
-    assert board.run_controls.play.layout.display == "none"
-    assert board.run_controls.message.value == fresh.run_controls.message.value  # lr: oops
-    assert "lr" in board.run_controls.message.value
-    # The run feeds the views that are left; the hidden view's widgets and the old columns are
-    # closed, and closing the board leaves no widget of it open.
-    draws = {name: view.draws for name, view in board.views.items()}
-    board.runner.advance(3)
-    board.runner.wait(timeout=30)
-    assert board.runner.step == 3
-    assert all(view.draws > draws[name] for name, view in board.views.items())
-    board.close()
+    hidden = nnviz.Playground.from_query()
+    assert hidden.hide == ("noise",) and hidden.config.dataset == "xor"
+    early = waited[0] - before
+    assert len(early) > 200 and not early & set(_instances)
+    hidden.close()  # and closing a Playground closes every widget it made
     assert not set(_instances) - before
-    fresh.close()
 
 
 def test_controls_and_views_carry_stable_class_names_for_pages():
