@@ -14,14 +14,28 @@ idle timeout: it may have sat in the pool longer than the timeout, and its page'
 connects only once the page's scripts have loaded, so the stock culler could shut it down in the
 seconds between (seen in tests/browser with short timeouts).
 
+A kernel started for a page that found no preheated kernel (a cold start) preloads the heavy
+modules its notebook will import (`preload`: torch for a notebook that imports nnviz or torch),
+on a thread, while Voila finishes connecting to it: see nnviz.preload.
+
 This module runs inside the Voila server: it imports neither torch nor plotly.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import time
+from pathlib import Path
+from urllib.parse import unquote
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Dict, List, Unicode
+
+from nnviz.preload import startup_line
+
+_IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][\w]*)", re.MULTILINE)
 
 
 def pooled_kernel_ids(manager: object) -> set[str]:
@@ -36,8 +50,31 @@ def pooled_kernel_ids(manager: object) -> set[str]:
     return pooled
 
 
+def notebook_imports(notebook: Path) -> set[str]:
+    """Top-level packages the code cells of `notebook` import (empty if it cannot be read)."""
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    names = set()
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            names.update(_IMPORT.findall("".join(source) if isinstance(source, list) else source))
+    return names
+
+
 class ClassroomKernelManager(AsyncMappingKernelManager):
-    """jupyter_server's kernel manager whose culler spares Voila's preheated, unused kernels."""
+    """jupyter_server's kernel manager whose culler spares Voila's preheated, unused kernels, and
+    whose cold kernels preload what their notebook imports."""
+
+    preload = Dict(
+        value_trait=List(Unicode()),
+        default_value={"nnviz": ["torch"], "torch": ["torch"]},
+        config=True,
+        help="Modules a cold kernel imports while Voila connects to it, by a package its "
+        "notebook imports: {package the notebook imports: [modules to preload]}.",
+    )
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
@@ -47,7 +84,26 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
     async def start_kernel(self, *args: object, **kwargs: object) -> str:
         """jupyter_server's start_kernel; the first call also turns Voila's compression on."""
         compress_responses(getattr(self, "parent", None))
+        modules = self.preload_for(kwargs.get("path"), kwargs.get("env"))
+        if modules:
+            line = f"--IPKernelApp.exec_lines={[startup_line(modules)]!r}"
+            kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), line]
         return await super().start_kernel(*args, **kwargs)
+
+    def preload_for(self, path: str | None, env: dict | None) -> list[str]:
+        """The modules to preload in a kernel Voila starts for a page's request (`env` holds the
+        request's SCRIPT_NAME, the notebook's URL; `path` is the notebook's folder). Kernels of
+        Voila's preheated pool run their notebook at once and preload nothing."""
+        env = env or {}
+        script = env.get("SCRIPT_NAME", "")
+        if env.get("VOILA_PREHEAT") != "False" or not script.endswith(".ipynb"):
+            return []
+        folder = Path(self.cwd_for_path(path or "", env=env))
+        imports = notebook_imports(folder / os.path.basename(unquote(script)))
+        modules: list[str] = []
+        for package in sorted(imports & set(self.preload)):
+            modules += [name for name in self.preload[package] if name not in modules]
+        return modules
 
     def notify_connect(self, kernel_id: str) -> None:
         """Count a page's connection, and remember that this kernel has had one."""

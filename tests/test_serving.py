@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
-from nnviz.serving import ClassroomKernelManager, pooled_kernel_ids
+from nnviz.serving import ClassroomKernelManager, notebook_imports, pooled_kernel_ids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -200,3 +200,93 @@ def test_compress_responses_adds_gzip_only_where_configured():
     assert compress_responses(voila) and compress_responses(voila)
     assert voila.app.transforms.count(GZipContentEncoding) == 1
     assert not compress_responses(SimpleNamespace())  # not inside Voila: nothing to do
+
+
+# ---------------------------------------------------------------- cold kernels preload torch
+def _notebook(folder: Path, name: str, *sources: str) -> Path:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["import torch is prose here"]}]
+    cells += [
+        {"cell_type": "code", "metadata": {}, "source": source.splitlines(keepends=True),
+         "outputs": [], "execution_count": None}
+        for source in sources
+    ]  # fmt: skip
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    path = folder / name
+    path.write_text(json.dumps(notebook))
+    return path
+
+
+def test_a_cold_kernel_preloads_what_its_notebook_imports_and_a_pooled_one_nothing(tmp_path):
+    (tmp_path / "lessons").mkdir()
+    _notebook(tmp_path / "lessons", "with nnviz.ipynb", "x = 1\n  import nnviz.views as v")
+    _notebook(tmp_path / "lessons", "plain.ipynb", "import math\nfrom json import dumps")
+    _notebook(tmp_path / "lessons", "torch.ipynb", "from torch import nn")
+    manager = ClassroomKernelManager(root_dir=str(tmp_path))
+
+    def cold(name: str) -> dict:
+        return {"SCRIPT_NAME": f"/voila/render/lessons/{name}", "VOILA_PREHEAT": "False"}
+
+    assert manager.preload_for("lessons", cold("with%20nnviz.ipynb")) == ["torch"]
+    assert manager.preload_for("lessons", cold("torch.ipynb")) == ["torch"]
+    assert manager.preload_for("lessons", cold("plain.ipynb")) == []  # prose mentions torch
+    assert manager.preload_for("lessons", cold("missing.ipynb")) == []
+    pooled = {**cold("torch.ipynb"), "VOILA_PREHEAT": "True"}
+    assert manager.preload_for("lessons", pooled) == []  # the pool runs its notebook at once
+    assert manager.preload_for("lessons", None) == []  # not Voila's: JupyterLab, tests
+    manager.preload = {"math": ["decimal", "fractions"], "json": ["decimal"]}
+    assert manager.preload_for("lessons", cold("plain.ipynb")) == ["decimal", "fractions"]
+
+
+def test_notebook_imports_reads_code_cells_only_and_survives_bad_files(tmp_path):
+    path = _notebook(tmp_path, "a.ipynb", "import numpy as np, os\n", "from nnviz.views import x")
+    assert notebook_imports(path) == {"numpy", "nnviz"}
+    (tmp_path / "bad.ipynb").write_text("{not json")
+    assert notebook_imports(tmp_path / "bad.ipynb") == set()
+    assert notebook_imports(tmp_path / "absent.ipynb") == set()
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.callbacks: list = []
+
+    def register(self, event: str, callback: object) -> None:
+        assert event == "pre_run_cell"
+        self.callbacks.append(callback)
+
+    def unregister(self, event: str, callback: object) -> None:
+        self.callbacks.remove(callback)
+
+
+def test_preload_imports_on_a_thread_and_the_first_cell_waits_for_it(tmp_path, monkeypatch):
+    from nnviz import preload
+
+    (tmp_path / "slow_module.py").write_text("import time\ntime.sleep(0.3)\nREADY = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "slow_module", raising=False)
+    shell = SimpleNamespace(events=_Events())
+    thread = preload.start(["slow_module", "no_such_module_here"], shell=shell)
+    assert thread.daemon and thread.is_alive()  # the kernel goes on while it imports
+    (first_cell,) = shell.events.callbacks
+    first_cell(None)  # IPython's pre_run_cell, before the first cell runs
+    assert not thread.is_alive() and sys.modules["slow_module"].READY
+    assert shell.events.callbacks == []  # later cells do not wait
+
+
+def test_a_kernel_started_with_the_preload_line_has_torch_before_its_first_cell(tmp_path):
+    from jupyter_client.manager import start_new_kernel
+
+    from nnviz.preload import startup_line
+
+    line = f"--IPKernelApp.exec_lines={[startup_line(['torch'])]!r}"
+    manager, client = start_new_kernel(extra_arguments=[line], cwd=str(tmp_path))
+    try:
+        code = "import sys; print('torch' in sys.modules, {'nnviz', 'preload'} & set(dir()))"
+        messages: list = []
+        reply = client.execute_interactive(code, timeout=120, output_hook=messages.append)
+        assert reply["content"]["status"] == "ok"
+        text = "".join(m["content"].get("text", "") for m in messages)
+        # Imported, and no name left in the notebook's namespace.
+        assert text.strip() == "True set()"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
