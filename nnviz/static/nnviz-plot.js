@@ -2,7 +2,7 @@
 // what each live update costs the browser.
 //
 // Loaded once per page as a cacheable static asset (Voila: /voila/templates/nnviz/static/,
-// JupyterLab: /nnviz/static/), with plotly.js's cartesian bundle beside it. Per figure model it
+// JupyterLab: /nnviz/static/), with nnviz's plotly.js build beside it. Per figure model it
 // keeps the figure (data, layout, rasters) current from the kernel's messages, and per view it
 // draws at most once per animation frame, choosing the cheapest way for each edit:
 //

@@ -5,7 +5,8 @@ plotly.js (~5 MB) over the websocket on every visit, never cached, and its updat
 trace of a figure (a heatmap re-encodes a PNG at each replot). nnviz's `Figure` keeps plotly.py's
 Python side and replaces the rest:
 
-- assets: nnviz/static/nnviz-plot.js and plotly.js's cartesian build (1.5 MB) are static files
+- assets: nnviz/static/nnviz-plot.js and plotly.js (1.2 MB, built by tools/plotly-bundle with
+  the TRACE_TYPES below) are static files
   that the browser caches (Voila: the nnviz template's static folder; JupyterLab: the nnviz
   server extension), fetched by a ~2 KB loader; without either route they come over the
   websocket, so a figure works anywhere;
@@ -46,10 +47,13 @@ from plotly.basedatatypes import Undefined
 # extension), so the browser caches them: the page's websocket carries only this small loader.
 STATIC = Path(__file__).resolve().parent.parent / "static"
 FRONT_FILE = "nnviz-plot.js"
-PLOTLY_FILE = "plotly-cartesian-4.1.1.min.js"
+PLOTLY_FILE = "plotly-nnviz-4.1.1.min.js"
 FRONT_VERSION = hashlib.sha1((STATIC / FRONT_FILE).read_bytes()).hexdigest()[:12]
 PLOTLY_VERSION = "4.1.1"
 ASSETS = {"front": FRONT_FILE, "plotly": PLOTLY_FILE}
+# The trace types that build draws (tools/plotly-bundle/entry.js); a figure refuses the others,
+# which the browser would silently leave out.
+TRACE_TYPES = ("scatter", "bar", "heatmap", "contour")
 
 _LOADER_ESM = """
 const VERSION = "__VERSION__", PLOTLY = { name: "__PLOTLY__", version: "__PLOTLY_VERSION__" };
@@ -186,6 +190,7 @@ class Figure(go.FigureWidget):
         self._structure_changed = False  # rasters added or removed since the last message
         self._bytes_sent = 0  # payload bytes of every message sent (JSON + buffers)
         super().__init__(*args, **kwargs)
+        _check_trace_types(self.data)
         self.on_msg(self._on_front_message)
         _FIGURES[self.model_id] = self  # the browser acknowledges several figures at once
         self._nnviz_id = self.model_id
@@ -280,6 +285,12 @@ class Figure(go.FigureWidget):
 
     def _send_deleteTraces_msg(self, delete_inds):
         self._send_figure()
+
+    def add_traces(self, data, *args: object, **kwargs: object) -> Figure:
+        """plotly's add_traces (add_trace and add_<type> call it), for the trace types nnviz's
+        plotly.js draws (TRACE_TYPES)."""
+        _check_trace_types(data if isinstance(data, list | tuple) else [data])
+        return super().add_traces(data, *args, **kwargs)
 
     def _send_moveTraces_msg(self, current_inds, new_inds):
         self._send_figure()
@@ -604,6 +615,16 @@ def _wire_ready(value: object) -> object:
     if isinstance(value, np.ndarray) and not value.flags.c_contiguous:
         return np.ascontiguousarray(value)
     return value
+
+
+def _check_trace_types(traces: object) -> None:
+    for trace in traces:
+        kind = trace.get("type", "scatter") if isinstance(trace, dict) else trace.type
+        if kind not in TRACE_TYPES:
+            raise ValueError(
+                f"trace type {kind!r}: nnviz's figures draw {', '.join(TRACE_TYPES)} (its "
+                "plotly.js build, tools/plotly-bundle); use plotly's own figures for others"
+            )
 
 
 def make_figure(height: int = 300, width: int | None = None, **layout: object) -> Figure:

@@ -91,7 +91,7 @@ def test_run_all_play_and_pause_in_jupyterlab(browser, lab, name):
             ".filter((n) => n.includes('/nnviz/static/'))"
         )
         assert any("nnviz-plot.js" in url for url in loaded), loaded
-        assert any("plotly-cartesian" in url for url in loaded), loaded
+        assert any("plotly-nnviz" in url for url in loaded), loaded
         # Reloaded while the kernel lives (saved, so the outputs come back): every view draws
         # again from the kernel's current state, every time.
         page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")

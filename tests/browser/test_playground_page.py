@@ -98,6 +98,16 @@ def test_play_makes_the_loss_trace_grow(playground):
     assert grown["points"] > before["points"] and grown["last"] > first["last"] > 0
 
 
+def test_the_page_runs_nnviz_s_plotly_build_with_the_trace_types_figures_allow(playground):
+    from nnviz.views.figure import PLOTLY_VERSION, TRACE_TYPES
+
+    plotly = playground.evaluate(
+        "() => ({version: Plotly.version, traces: Object.keys(Plotly.PlotSchema.get().traces)})"
+    )
+    assert plotly["version"] == PLOTLY_VERSION
+    assert sorted(plotly["traces"]) == sorted(TRACE_TYPES)  # every type a Figure accepts draws
+
+
 @pytest.fixture(scope="module")
 def preset(browser, voila):
     page = open_playground(browser, voila, "dataset=xor&lr=0.1&hidden=3&hide=noise")

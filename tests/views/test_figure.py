@@ -34,7 +34,20 @@ def test_the_loader_is_small_and_names_versioned_static_assets():
     assert "nnviz/static/" in esm
     for name in ASSETS.values():
         assert (STATIC / name).stat().st_size > 10_000
-    assert (STATIC / ASSETS["plotly"]).stat().st_size < 2_000_000  # the cartesian build
+    assert (STATIC / ASSETS["plotly"]).stat().st_size < 1_300_000  # nnviz's 4 trace types
+
+
+def test_a_figure_refuses_trace_types_its_plotly_build_cannot_draw():
+    figure = make_figure()
+    figure.add_scatter(y=[1.0, 2.0])
+    figure.add_bar(y=[1.0])
+    figure.add_heatmap(z=[[1.0, 2.0]])
+    figure.add_contour(z=[[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(ValueError, match=r"trace type 'histogram'.*scatter, bar, heatmap, contour"):
+        figure.add_histogram(x=[1.0, 2.0])
+    with pytest.raises(ValueError, match="trace type 'pie'"):
+        Figure(data=[{"type": "pie", "values": [1, 2]}])
+    assert [trace.type for trace in figure.data] == ["scatter", "bar", "heatmap", "contour"]
 
 
 def test_late_state_is_the_current_figure_rasters_included():
