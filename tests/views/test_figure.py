@@ -3,6 +3,8 @@ several figures), rasters, deltas, and state that stays current for late browser
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from ipywidgets.widgets.widget import _remove_buffers
@@ -12,6 +14,7 @@ from nnviz.views.figure import (
     FRONT_VERSION,
     IN_FLIGHT,
     STATIC,
+    TRACE_TYPES,
     Figure,
     array_delta,
     make_figure,
@@ -35,6 +38,17 @@ def test_the_loader_is_small_and_names_versioned_static_assets():
     for name in ASSETS.values():
         assert (STATIC / name).stat().st_size > 10_000
     assert (STATIC / ASSETS["plotly"]).stat().st_size < 1_300_000  # nnviz's 4 trace types
+
+
+def test_figures_look_like_plotly_white_less_what_they_never_draw():
+    import plotly.io as pio
+
+    full = pio.templates["plotly_white"].to_plotly_json()
+    template = make_figure().layout.template.to_plotly_json()
+    assert set(full["layout"]) - set(template["layout"]) == {"polar", "ternary", "scene", "geo"}
+    assert template["layout"] == {key: full["layout"][key] for key in template["layout"]}
+    assert template["data"] == {kind: full["data"][kind] for kind in TRACE_TYPES}
+    assert len(json.dumps(template)) < len(json.dumps(full)) / 2  # in every figure's state
 
 
 def test_a_figure_refuses_trace_types_its_plotly_build_cannot_draw():
