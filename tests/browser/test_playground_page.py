@@ -98,6 +98,22 @@ def test_play_makes_the_loss_trace_grow(playground):
     assert grown["points"] > before["points"] and grown["last"] > first["last"] > 0
 
 
+def test_the_page_asks_nothing_of_the_internet(browser, voila):
+    # Voila's lab template links Font Awesome from a CDN; offline, those render-blocking links
+    # could hold a class's pages. Every request stays on the server.
+    asked: list[str] = []
+    page = open_playground(
+        browser, voila, watch=lambda p: p.on("request", lambda r: asked.append(r.url))
+    )
+    try:
+        web = [url for url in asked if re.match(r"(https?|wss?)://", url)]
+        offsite = [url for url in web if not re.match(r"\w+://(127\.0\.0\.1|localhost)[:/]", url)]
+        assert offsite == []
+        assert any("plotly-nnviz" in url for url in asked)  # the requests were seen
+    finally:
+        page.context.close()
+
+
 def test_the_page_runs_nnviz_s_plotly_build_with_the_trace_types_figures_allow(playground):
     from nnviz.views.figure import PLOTLY_VERSION, TRACE_TYPES
 
