@@ -290,3 +290,14 @@ def test_a_kernel_started_with_the_preload_line_has_torch_before_its_first_cell(
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+def test_voila_sends_the_lessons_formulas_as_mathml(voila_config):
+    from traitlets.utils.importstring import import_item
+
+    from nnviz.mathml import markdown_mathml
+
+    _, config = voila_config
+    assert import_item(config.VoilaExporter.filters["nnviz_mathml"]) is markdown_mathml
+    page = (ROOT / "jupyter-config/voila/templates/nnviz/index.html.j2").read_text()
+    assert "{%- block markdowncell scoped -%}\n{{ super() | nnviz_mathml }}" in page

@@ -20,10 +20,10 @@ import plotly.graph_objects as go
 
 from nnviz._checks import check_choice, check_int
 from nnviz.explain import explain_neuron
+from nnviz.mathml import mathml
 from nnviz.records import FieldRecord, ProbeRecord, RunnerUpdate
 from nnviz.views.base import View
 from nnviz.views.figure import quantize
-from nnviz.views.mathml import mathml
 
 ORANGE, WHITE, BLUE = "#f59322", "#ffffff", "#0877bd"  # TF Playground: negative, 0, positive
 COLORSCALE = [[0.0, ORANGE], [0.5, WHITE], [1.0, BLUE]]

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from nnviz.explain import explain_neuron
+from nnviz.mathml import mathml
 from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
 from nnviz.views.figure import quantize
-from nnviz.views.mathml import mathml
 from nnviz.views.network import BLUE, ORANGE, WIDTHS, NetworkView
 
 # conftest.py is not importable as a module here (no package): load it by path.
