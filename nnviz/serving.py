@@ -82,7 +82,8 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         self._out_of_pool_since: dict[str, float] = {}  # first seen outside the pool, unconnected
 
     async def start_kernel(self, *args: object, **kwargs: object) -> str:
-        """jupyter_server's start_kernel; the first call also turns Voila's compression on."""
+        """jupyter_server's start_kernel; the first call also turns Voila's compression on, and a
+        cold page's kernel starts with its notebook's preload (preload_for)."""
         compress_responses(getattr(self, "parent", None))
         modules = self.preload_for(kwargs.get("path"), kwargs.get("env"))
         if modules:

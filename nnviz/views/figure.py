@@ -153,6 +153,9 @@ if not isinstance(basevalidators.nw, _NumpyFirst):
     basevalidators.nw = _NumpyFirst(basevalidators.nw)
 
 
+_NOT_CARTESIAN = ("polar", "ternary", "scene", "geo", "map", "mapbox", "smith")
+
+
 def cartesian_template(name: str = "plotly_white") -> dict:
     """plotly's template `name` less what no nnviz figure draws (polar and ternary axes, 3-D
     scenes, maps, and the defaults of trace types outside TRACE_TYPES): the same look, a third
@@ -163,8 +166,6 @@ def cartesian_template(name: str = "plotly_white") -> dict:
     data = {key: value for key, value in full["data"].items() if key in TRACE_TYPES}
     return {"layout": layout, "data": data}
 
-
-_NOT_CARTESIAN = ("polar", "ternary", "scene", "geo", "map", "mapbox", "smith")
 
 # One look for every view: white plots, small margins, no plotly logo.
 BASE_LAYOUT = {
