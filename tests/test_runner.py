@@ -156,11 +156,11 @@ def test_updates_are_throttled_and_history_chunks_cover_every_step_once(make_run
     probe = LayerProbe()
     runner = make_runner(callbacks=[probe], interval=0.05, max_seconds=0.5)
     updates: list[RunnerUpdate] = []
-    arrivals: list[float] = []
+    published: list[float] = []  # when each publish began: the clock the throttle keeps
 
     def receive(update: RunnerUpdate) -> None:
         updates.append(update)
-        arrivals.append(time.monotonic())
+        published.append(runner._last_publish)
 
     runner.subscribe(receive)
     runner.start()
@@ -170,7 +170,9 @@ def test_updates_are_throttled_and_history_chunks_cover_every_step_once(make_run
     # final one), far fewer than the steps.
     assert 2 < len(updates) <= 0.5 / 0.05 + 3
     assert len(updates) < total / 3
-    assert min(np.diff(arrivals[:-1])) >= 0.05 * 0.9  # all but the final one are throttled
+    # All but the final one are throttled. Timed at the publish itself: arrival times add the
+    # subscriber's delivery, which varies by more than 10 % of 0.05 s on a busy machine.
+    assert min(np.diff(published[:-1])) >= 0.05
     steps = np.concatenate([update.history["step"] for update in updates])
     np.testing.assert_array_equal(steps, np.arange(1, total + 1))
     evaluated = np.concatenate([update.evaluations["step"] for update in updates])
