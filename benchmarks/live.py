@@ -32,7 +32,7 @@ import torch
 from ipywidgets.widgets.widget import _remove_buffers
 
 import nnviz
-from nnviz.config import PlaygroundConfig
+from nnviz.playground.config import PlaygroundConfig
 from nnviz.views.figure import ASSETS, STATIC
 
 SETTING = {"dataset": "spiral", "hidden": (8, 8), "activation": "tanh", "batch_size": 10,

@@ -82,7 +82,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-# sigma and sigma', written out independently of nnviz.activations.
+# sigma and sigma', written out independently of nnviz.core.activations.
 SIGMA: dict[str, tuple[Callable, Callable]] = {
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(z.dtype)),
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),

@@ -11,8 +11,9 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from nnviz.activations import ACTIVATIONS
-from nnviz.config import (
+from nnviz.core.activations import ACTIVATIONS
+from nnviz.data.datasets import DATASETS, FEATURES
+from nnviz.playground.config import (
     CUSTOM,
     LEARNING_RATES,
     LOSS_CHOICES,
@@ -23,8 +24,7 @@ from nnviz.config import (
     REGRESSION_SETS,
     PlaygroundConfig,
 )
-from nnviz.datasets import DATASETS, FEATURES
-from nnviz.trainer import OPTIMIZERS, REGULARIZATIONS
+from nnviz.training.trainer import OPTIMIZERS, REGULARIZATIONS
 
 FULL_BATCH = "full"
 BATCH_CHOICES = (1, 2, 3, 5, 10, 15, 20, 25, 30, 50, 100, 200, 500, 1000)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from nnviz._checks import check_number
-from nnviz.explain import explain_forward
-from nnviz.forward import forward_pass
-from nnviz.model import MLP
+from nnviz.core.checks import check_number
+from nnviz.core.model import MLP
+from nnviz.explain.equations import explain_forward
+from nnviz.lessons.forward_propagation import forward_pass
 
 
 class ForwardExplorer(widgets.VBox):

@@ -16,9 +16,9 @@ from collections.abc import Iterable, Sequence
 import ipywidgets as widgets
 
 from nnviz.dashboard.run_controls import RunControls, session_cap
-from nnviz.fields import FieldProbe
-from nnviz.probes import LayerProbe
-from nnviz.runner import Runner
+from nnviz.probes.field import FieldProbe
+from nnviz.probes.layer import LayerProbe
+from nnviz.training.runner import Runner
 from nnviz.views import VIEWS, View, ViewGroup
 
 

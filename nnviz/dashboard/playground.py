@@ -4,7 +4,8 @@
     Playground.from_query("?dataset=spiral&hidden=8,8&lr=0.03&hide=noise,lr")
     Playground.from_query()                        # in Voila: the page's own query string
 
-State: one PlaygroundConfig (nnviz/config.py) that round-trips through to_dict/to_query. A change
+State: one PlaygroundConfig (nnviz/playground/config.py) that round-trips through to_dict/to_query.
+A change
 applies as cheaply as it can: views only (show test, discretize), live (the learning rate, while
 training), or a rebuilt run (data, network, trainer) with a note saying that it was reset.
 Training runs in a Runner's thread; the views are its subscribers.
@@ -19,12 +20,12 @@ from urllib.parse import parse_qsl, urlencode
 
 import ipywidgets as widgets
 
-from nnviz.config import PlaygroundConfig
 from nnviz.dashboard.controls import SettingsPanel, widget_tree
 from nnviz.dashboard.run_controls import RunControls, session_cap
-from nnviz.fields import FieldProbe
-from nnviz.probes import LayerProbe
-from nnviz.runner import Runner
+from nnviz.playground.config import PlaygroundConfig
+from nnviz.probes.field import FieldProbe
+from nnviz.probes.layer import LayerProbe
+from nnviz.training.runner import Runner
 from nnviz.views import VIEWS, View, ViewGroup
 
 CONTROLS = (

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from nnviz.records import RunnerUpdate
+from nnviz.core.records import RunnerUpdate
 
 PLAY, PAUSE = "▶ Play", "‖ Pause"  # text, not icon fonts: Voila offline has no Font Awesome
 COUNTER_SECONDS = 0.1  # the read-outs' refresh while training (the views: up to 25 a second)

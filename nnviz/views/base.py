@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import ipywidgets as widgets
 
-from nnviz.records import RunnerUpdate
+from nnviz.core.records import RunnerUpdate
 from nnviz.views.figure import Figure, make_figure, one_message
 
 BROWSER_PATIENCE = 5.0  # s without an acknowledgement before a view sends again anyway

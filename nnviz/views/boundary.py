@@ -18,7 +18,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
+from nnviz.core.records import DataRecord, FieldRecord, RunnerUpdate
 from nnviz.views.base import View
 from nnviz.views.figure import quantize
 

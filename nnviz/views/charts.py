@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from nnviz._checks import check_int
-from nnviz.records import Chart, Series, Surface
+from nnviz.core.checks import check_int
+from nnviz.core.records import Chart, Series, Surface
 from nnviz.views.figure import BASE_LAYOUT, CONFIG, Figure
 
 # Distinguishable on white and for the common colour-vision deficiencies (Okabe-Ito, reordered).

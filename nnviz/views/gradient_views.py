@@ -1,4 +1,5 @@
-"""Lesson 03 as text: the numbers of a Backprop record (nnviz.gradients.backprop_by_hand) written
+"""Lesson 03 as text: the numbers of a Backprop record
+(nnviz.lessons.backpropagation.backprop_by_hand) written
 layer by layer, rounded so that a notebook's stored output is the same on every platform.
 
     print(backprop_table(record, "forward"))    # z^l and a^l, l = 1 .. L
@@ -14,10 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnviz._checks import check_choice, check_int, check_number
+from nnviz.core.checks import check_choice, check_int, check_number
 
 if TYPE_CHECKING:  # the record's module imports torch; the table only reads its arrays
-    from nnviz.gradients import Backprop
+    from nnviz.lessons.backpropagation import Backprop
 
 PARTS = ("forward", "backward", "all")
 

@@ -23,8 +23,8 @@ from typing import NamedTuple
 import numpy as np
 from plotly.colors import sample_colorscale
 
-from nnviz._checks import check_int
-from nnviz.records import QUANTITIES, RunnerUpdate
+from nnviz.core.checks import check_int
+from nnviz.core.records import QUANTITIES, RunnerUpdate
 from nnviz.views.base import View
 from nnviz.views.figure import BASE_LAYOUT, panel_title
 from nnviz.views.loss import PALETTE, only_changed

@@ -12,8 +12,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from nnviz._checks import check_choice, check_int
-from nnviz.records import RunnerUpdate
+from nnviz.core.checks import check_choice, check_int
+from nnviz.core.records import RunnerUpdate
 from nnviz.views.base import View
 
 # One palette for every view, TF Playground's: blue train / positive, orange test / negative

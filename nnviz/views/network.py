@@ -18,10 +18,10 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
-from nnviz._checks import check_choice, check_int
-from nnviz.explain import explain_neuron
+from nnviz.core.checks import check_choice, check_int
+from nnviz.core.records import FieldRecord, ProbeRecord, RunnerUpdate
+from nnviz.explain.equations import explain_neuron
 from nnviz.mathml import mathml
-from nnviz.records import FieldRecord, ProbeRecord, RunnerUpdate
 from nnviz.views.base import View
 from nnviz.views.figure import quantize
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.records import LayerRecord, RunnerUpdate
+from nnviz.core.records import LayerRecord, RunnerUpdate
 from nnviz.views.base import View
 from nnviz.views.figure import BASE_LAYOUT, panel_title
 from nnviz.views.loss import PALETTE, only_changed

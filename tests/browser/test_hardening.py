@@ -97,7 +97,7 @@ def served_anyway(server: VoilaServer, requests: list[tuple[str, list[str]]]) ->
 
 # ---------------------------------------------------------------------------- session server
 def test_repository_files_and_parent_paths_are_refused(voila):
-    targets = ("pyproject.toml", "voila.json", "environment.yml", "nnviz/config.py",
+    targets = ("pyproject.toml", "voila.json", "environment.yml", "nnviz/playground/config.py",
                "tools/voila_harness.py")  # fmt: skip
     requests = []
     for target in targets:

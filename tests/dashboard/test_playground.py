@@ -12,8 +12,8 @@ import pytest
 import torch
 
 import nnviz
-from nnviz.config import PlaygroundConfig
 from nnviz.dashboard.controls import FULL_BATCH
+from nnviz.playground.config import PlaygroundConfig
 
 SMALL = "n_samples=60&hidden=3&dataset=xor"  # small and quick: 30 training points
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nnviz import MLP, LayerProbe, Runner, Trainer, make_dataset
-from nnviz.records import RunnerUpdate
+from nnviz.core.records import RunnerUpdate
 
 
 def collect_updates(

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import collect_updates
 from nnviz import MLP, Trainer, from_arrays, make_dataset
-from nnviz.fields import FieldProbe
-from nnviz.records import RunnerUpdate
+from nnviz.core.records import RunnerUpdate
+from nnviz.probes.field import FieldProbe
 from nnviz.views.boundary import DecisionBoundaryView
 from nnviz.views.figure import quantize
 

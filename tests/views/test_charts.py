@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz.records import Chart, Series, Surface
+from nnviz.core.records import Chart, Series, Surface
 from nnviz.views import chart_figure, surface_figure
 from nnviz.views.charts import COLORS
 from nnviz.views.figure import Figure

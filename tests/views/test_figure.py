@@ -194,7 +194,7 @@ def test_a_click_in_the_browser_reaches_on_click():
 
 
 def test_views_wait_for_a_browser_that_has_not_drawn_their_refreshes(monkeypatch):
-    from nnviz.records import RunnerUpdate
+    from nnviz.core.records import RunnerUpdate
     from nnviz.views.base import View
 
     view = View()
@@ -275,7 +275,7 @@ def test_figures_redrawn_together_go_as_one_message():
 
 
 def test_a_view_keeps_its_refresh_rate_on_average_whatever_the_runner_ticks(monkeypatch):
-    from nnviz.records import RunnerUpdate
+    from nnviz.core.records import RunnerUpdate
     from nnviz.views.base import View
 
     running = RunnerUpdate(None, None, {}, {}, "running", "running", 5, 0.0)
@@ -293,7 +293,7 @@ def test_a_view_keeps_its_refresh_rate_on_average_whatever_the_runner_ticks(monk
 
 
 def test_a_view_group_passes_each_update_to_every_view_and_sends_one_message():
-    from nnviz.records import RunnerUpdate
+    from nnviz.core.records import RunnerUpdate
     from nnviz.views.base import View, ViewGroup
 
     class Broken(View):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from view_messages import captured, sent_bytes
 
-from nnviz.records import LayerRecord, ProbeRecord, RunnerUpdate, Summary
+from nnviz.core.records import LayerRecord, ProbeRecord, RunnerUpdate, Summary
 from nnviz.views.layers import LayerStatsView, log_colorscale, nice_range, rebin, sticky_range
 
 

@@ -9,7 +9,7 @@ import pytest
 from view_messages import captured, sent_bytes
 
 from nnviz import MLP, LayerProbe, Runner, Trainer, make_dataset
-from nnviz.records import RunnerUpdate
+from nnviz.core.records import RunnerUpdate
 from nnviz.views.loss import LossView, only_changed
 
 BATCH, TOTAL, PENALTY, TRAIN, TEST, TRAIN_METRIC, TEST_METRIC = range(7)

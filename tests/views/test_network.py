@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.explain import explain_neuron
+from nnviz.core.records import DataRecord, FieldRecord, RunnerUpdate
+from nnviz.explain.equations import explain_neuron
 from nnviz.mathml import mathml
-from nnviz.records import DataRecord, FieldRecord, RunnerUpdate
 from nnviz.views.figure import quantize
 from nnviz.views.network import BLUE, ORANGE, WIDTHS, NetworkView
 
@@ -209,7 +209,7 @@ def test_bytes_per_refresh_are_bounded(wide_updates) -> None:
 
 
 def test_field_probe_integration() -> None:
-    fields = pytest.importorskip("nnviz.fields")
+    fields = pytest.importorskip("nnviz.probes.field")
     updates = collect_updates(hidden=(4, 3), steps=4, callbacks=(fields.FieldProbe(thumbnail=8),))
     view = NetworkView()
     view.update(updates[-1])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from view_messages import sent_bytes
 
-from nnviz.records import LayerRecord, ProbeRecord, RunnerUpdate
+from nnviz.core.records import LayerRecord, ProbeRecord, RunnerUpdate
 from nnviz.views.weights import WeightsView
 
 
