@@ -75,6 +75,35 @@ def check_number(
     return value
 
 
+def check_sequence(parameter: str, value: Any, example: str, empty: bool = False) -> tuple:
+    """Return `value` as a tuple if it is a list or tuple (not a string, whose letters would be
+    taken one by one), non-empty unless `empty`; else raise TypeError naming an `example`."""
+    if not isinstance(value, list | tuple) or (not value and not empty):
+        kind = "a list" if empty else "a non-empty list"
+        raise TypeError(f"{parameter} must be {kind} such as {example}; got {value!r}")
+    return tuple(value)
+
+
+def check_widths(
+    parameter: str,
+    value: Any,
+    maximum: int | None = None,
+    max_layers: int | None = None,
+) -> tuple[int, ...]:
+    """Hidden-layer widths such as (8, 8): a list of integers >= 1 (and <= `maximum`), at most
+    `max_layers` of them; () is a network without hidden layers."""
+    widths = tuple(
+        check_int(f"{parameter}[{index}]", width, minimum=1, maximum=maximum)
+        for index, width in enumerate(check_sequence(parameter, value, "(8, 8)", empty=True))
+    )
+    if max_layers is not None and len(widths) > max_layers:
+        raise ValueError(
+            f"{parameter}={list(widths)} has {len(widths)} hidden layers, which is out of range; "
+            f"allowed: 0 to {max_layers}"
+        )
+    return widths
+
+
 def _range_text(minimum: int | None, maximum: int | None) -> str:
     if minimum is not None and maximum is not None:
         return f"{minimum} to {maximum}"
