@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine with only Python:
-#   make test       builds .venv if needed, then lints and runs the tests
+#   make test       builds .venv if needed, then lints and runs the tests (make test-fast: the
+#                   tests without a browser or the notebooks, for the edit-test loop)
 #   make dashboard  builds .venv if needed, then serves notebooks/ with Voila
 PYTHON ?= python3
 VENV   := .venv
@@ -12,7 +13,7 @@ HOST   ?= localhost
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: venv test lint format dashboard lab bench bench-browser screenshots notebooks clean
+.PHONY: venv test test-fast lint format dashboard lab bench bench-browser screenshots notebooks clean
 
 venv: $(VENV)/.installed
 
@@ -28,9 +29,13 @@ $(VENV)/.installed: pyproject.toml
 
 LINTED := nnviz tests benchmarks tools notebooks conftest.py
 
+# Style, the import contracts that keep the layers apart (pyproject.toml, ARCHITECTURE.md) and
+# the types of nnviz/.
 lint: venv
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/ruff check $(LINTED)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: venv
 	$(BIN)/ruff format $(LINTED)
@@ -38,6 +43,11 @@ format: venv
 
 test: lint
 	$(BIN)/python -m pytest
+
+# The edit-test loop: every test but the browser's (tests/browser) and the notebooks' (nbval),
+# in under 2 minutes. make test runs all of them.
+test-fast: venv
+	$(BIN)/python -m pytest tests --ignore=tests/browser -q
 
 # Serves every notebook in notebooks/ as a dashboard: http://localhost:$(PORT)/voila/tree
 # with the serving config in voila.json (lab template, sources stripped, tracebacks hidden,

@@ -33,7 +33,7 @@ from ipywidgets.widgets.widget import _remove_buffers
 
 import nnviz
 from nnviz.playground.config import PlaygroundConfig
-from nnviz.views.figure import ASSETS, STATIC
+from nnviz.views.assets import ASSETS, STATIC
 
 SETTING = {"dataset": "spiral", "hidden": (8, 8), "activation": "tanh", "batch_size": 10,
            "n_samples": 500, "test_fraction": 0.5, "lr": 0.03}  # fmt: skip

@@ -21,11 +21,12 @@ import importlib
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 WAIT_S = 120.0  # the first cell waits at most this long for the imports (torch takes ~1 s)
 
 
-def start(modules: Sequence[str], shell: object | None = None) -> threading.Thread:
+def start(modules: Sequence[str], shell: Any = None) -> threading.Thread:
     """Import `modules` on a daemon thread; the first cell that `shell` (the running IPython
     shell, if any) runs waits until they are imported. Returns the thread."""
     names = [str(name) for name in modules]
@@ -57,7 +58,7 @@ def _import_all(names: list[str]) -> None:
             importlib.import_module(name)
 
 
-def _running_shell() -> object | None:
+def _running_shell() -> Any:
     ipython = sys.modules.get("IPython")
     get_ipython = getattr(ipython, "get_ipython", None)
     return get_ipython() if get_ipython is not None else None

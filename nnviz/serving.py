@@ -28,6 +28,7 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -76,12 +77,14 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         "notebook imports: {package the notebook imports: [modules to preload]}.",
     )
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._connected_once: set[str] = set()  # kernels a page has connected to
         self._out_of_pool_since: dict[str, float] = {}  # first seen outside the pool, unconnected
 
-    async def start_kernel(self, *args: object, **kwargs: object) -> str:
+    # jupyter_client types MultiKernelManager.start_kernel as the synchronous wrapper of its
+    # async form; AsyncMappingKernelManager's is a coroutine at run time, as this one.
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
         """jupyter_server's start_kernel; the first call also turns Voila's compression on, and a
         cold page's kernel starts with its notebook's preload (preload_for)."""
         compress_responses(getattr(self, "parent", None))
@@ -123,7 +126,7 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         await super().cull_kernel_if_idle(kernel_id)
 
 
-def compress_responses(voila_app: object) -> bool:
+def compress_responses(voila_app: Any) -> bool:
     """Make Voila's `tornado_settings: {"compress_response": true}` take effect; returns whether
     responses are compressed now.
 
@@ -134,7 +137,7 @@ def compress_responses(voila_app: object) -> bool:
     is what the setting would have done."""
     from tornado.web import GZipContentEncoding
 
-    app = getattr(voila_app, "app", None)
+    app: Any = getattr(voila_app, "app", None)
     transforms = getattr(app, "transforms", None)
     if transforms is None or not app.settings.get("compress_response"):
         return False
@@ -153,7 +156,7 @@ def _jupyter_server_extension_points() -> list[dict]:
     return [{"module": "nnviz.serving"}]
 
 
-def _load_jupyter_server_extension(server_app: object) -> None:
+def _load_jupyter_server_extension(server_app: Any) -> None:
     """Serve nnviz/static (nnviz's front end and plotly.js) at <base_url>nnviz/static/, cached:
     the front end asks for `?v=<content hash>` URLs, which tornado serves with a long max-age."""
     from pathlib import Path

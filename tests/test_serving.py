@@ -38,7 +38,7 @@ def test_voila_serves_nnviz_s_lab_template_without_sources_or_tracebacks(voila_c
 
 
 def test_the_template_starts_the_plotly_js_the_front_end_asks_for():
-    from nnviz.views.figure import PLOTLY_FILE, PLOTLY_VERSION
+    from nnviz.views.assets import PLOTLY_FILE, PLOTLY_VERSION
 
     folder = ROOT / "jupyter-config/voila/templates/nnviz"
     assert json.loads((folder / "conf.json").read_text()) == {"base_template": "lab"}
@@ -156,7 +156,7 @@ def test_the_server_side_imports_neither_torch_nor_plotly():
 
 def test_install_assets_links_the_static_files_where_voila_and_jupyterlab_look(tmp_path):
     from nnviz.serving import install_assets
-    from nnviz.views.figure import ASSETS
+    from nnviz.views.assets import ASSETS
 
     written = install_assets(str(tmp_path))
     static = tmp_path / "share/jupyter/voila/templates/nnviz/static"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from nnviz.core import numpy_forms
 from nnviz.core.checks import check_choice
 
 Tensor = torch.Tensor
@@ -31,8 +32,15 @@ class Activation:
     inactive: Callable[[Tensor, Tensor], Tensor]  # (z, a) -> sigma'(z) < 1% of its peak
     # The numpy engine's forms: sigma(z), and sigma'(z) written from (z, a = sigma(z)), which is
     # how autograd computes it for tanh and sigmoid. None: train this activation with autograd.
-    numpy_function: Callable[[np.ndarray], np.ndarray] | None = None
-    numpy_derivative: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    numpy_function: numpy_forms.Function | None = None
+    numpy_derivative: numpy_forms.Derivative | None = None
+
+    def numpy_pair(self) -> tuple[numpy_forms.Function, numpy_forms.Derivative]:
+        """(numpy_function, numpy_derivative); TypeError for an activation trained by autograd
+        only."""
+        if self.numpy_function is None or self.numpy_derivative is None:
+            raise TypeError(f"activation {self.name!r} has no numpy forms; it trains by autograd")
+        return self.numpy_function, self.numpy_derivative
 
 
 # Where sigma'(z) < 1% of its peak, the unit passes almost no delta back: dead (ReLU) or
@@ -64,35 +72,6 @@ def _sigmoid_derivative(z: Tensor) -> Tensor:
     return a * (1 - a)
 
 
-def _numpy_sigmoid(z: np.ndarray) -> np.ndarray:
-    # exp(z - ln(1 + e^z)): no overflow (and no warning) for very negative z, unlike 1/(1+e^-z).
-    return np.exp(z - np.logaddexp(z, 0))
-
-
-def _numpy_tanh_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    return 1 - a * a
-
-
-def _numpy_sigmoid_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    return a * (1 - a)
-
-
-def _numpy_relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0)
-
-
-def _numpy_relu_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
-    return z > 0  # sigma'(0) taken as 0, as torch's autograd does; a bool mask multiplies fine
-
-
-def _numpy_identity(z: np.ndarray) -> np.ndarray:
-    return z
-
-
-def _numpy_one(z: np.ndarray, a: np.ndarray) -> float:
-    return 1.0
-
-
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation(
         "relu",
@@ -102,8 +81,8 @@ ACTIVATIONS: dict[str, Activation] = {
         r"\max(0, z)",
         r"\begin{cases}1 & z > 0\\ 0 & z \le 0\end{cases}",
         _relu_inactive,
-        _numpy_relu,
-        _numpy_relu_derivative,
+        numpy_forms.relu,
+        numpy_forms.relu_derivative,
     ),
     "tanh": Activation(
         "tanh",
@@ -114,7 +93,7 @@ ACTIVATIONS: dict[str, Activation] = {
         r"1 - \tanh^2 z",
         _tanh_inactive,
         np.tanh,
-        _numpy_tanh_derivative,
+        numpy_forms.tanh_derivative,
     ),
     "sigmoid": Activation(
         "sigmoid",
@@ -124,8 +103,8 @@ ACTIVATIONS: dict[str, Activation] = {
         r"\frac{1}{1 + e^{-z}}",
         r"\sigma(z)\,(1 - \sigma(z))",
         _sigmoid_inactive,
-        _numpy_sigmoid,
-        _numpy_sigmoid_derivative,
+        numpy_forms.sigmoid,
+        numpy_forms.sigmoid_derivative,
     ),
     "linear": Activation(
         "linear",
@@ -135,8 +114,8 @@ ACTIVATIONS: dict[str, Activation] = {
         "z",
         "1",
         _never_inactive,
-        _numpy_identity,
-        _numpy_one,
+        numpy_forms.identity,
+        numpy_forms.identity_derivative,
     ),
 }
 

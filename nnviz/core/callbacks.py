@@ -9,16 +9,13 @@ on_fit_end                             always, also after an exception or Keyboa
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 
 from nnviz.core.records import StepRecord
-
-if TYPE_CHECKING:
-    from nnviz.training.trainer import Trainer
+from nnviz.core.trainer_protocol import TrainerProtocol
 
 HOOKS = (
     "on_fit_start",
@@ -43,30 +40,39 @@ class Batch:
 class Callback:
     """Base class: override the hooks you need; the rest cost nothing (they are never called)."""
 
-    def on_fit_start(self, trainer: Trainer) -> None:
+    def on_fit_start(self, trainer: TrainerProtocol) -> None:
         """Training begins (fit, or a Runner starting)."""
 
-    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_start(self, trainer: TrainerProtocol, epoch: int) -> None:
         """The first batch of epoch `epoch` (0-based) is about to be drawn."""
 
-    def on_train_batch_start(self, trainer: Trainer, batch: Batch) -> None:
+    def on_train_batch_start(self, trainer: TrainerProtocol, batch: Batch) -> None:
         """A mini-batch was drawn; the forward pass comes next."""
 
-    def on_after_backward(self, trainer: Trainer) -> None:
+    def on_after_backward(self, trainer: TrainerProtocol) -> None:
         """Gradients are in .grad; the optimizer has not stepped yet."""
 
-    def on_train_batch_end(self, trainer: Trainer, record: StepRecord) -> None:
+    def on_train_batch_end(self, trainer: TrainerProtocol, record: StepRecord) -> None:
         """The optimizer stepped; `record` holds this update's numbers."""
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int) -> None:
+    def on_epoch_end(self, trainer: TrainerProtocol, epoch: int) -> None:
         """Epoch `epoch` (0-based) has used every training example."""
 
-    def on_fit_end(self, trainer: Trainer) -> None:
+    def on_fit_end(self, trainer: TrainerProtocol) -> None:
         """Training ended, normally or not: release hooks and resources here."""
 
 
 class CallbackList:
     """Dispatches each hook to the callbacks that override it, skipping the others entirely."""
+
+    # One attribute per name in HOOKS, set in __init__.
+    on_fit_start: Callable[[TrainerProtocol], None]
+    on_epoch_start: Callable[[TrainerProtocol, int], None]
+    on_train_batch_start: Callable[[TrainerProtocol, Batch], None]
+    on_after_backward: Callable[[TrainerProtocol], None]
+    on_train_batch_end: Callable[[TrainerProtocol, StepRecord], None]
+    on_epoch_end: Callable[[TrainerProtocol, int], None]
+    on_fit_end: Callable[[TrainerProtocol], None]
 
     def __init__(self, callbacks: Iterable[Callback] = ()) -> None:
         self.callbacks = tuple(callbacks)
@@ -97,7 +103,7 @@ def _nothing(*arguments: object) -> None:
     return None
 
 
-def _dispatcher(methods: tuple):
+def _dispatcher(methods: tuple[Callable[..., None], ...]) -> Callable[..., None]:
     if not methods:
         return _nothing
 

@@ -25,8 +25,12 @@ class BoundedTable:
         self.overview_capacity = check_int("overview", overview, minimum=0)
         shapes = dict(columns) if isinstance(columns, Mapping) else {name: () for name in columns}
         self.columns = tuple(shapes)
-        self._recent = {n: np.zeros((self.capacity, *s), dtype) for n, s in shapes.items()}
-        self._old = {n: np.zeros((self.overview_capacity, *s), dtype) for n, s in shapes.items()}
+        self._recent: dict[str, np.ndarray] = {
+            n: np.zeros((self.capacity, *s), dtype) for n, s in shapes.items()
+        }
+        self._old: dict[str, np.ndarray] = {
+            n: np.zeros((self.overview_capacity, *s), dtype) for n, s in shapes.items()
+        }
         self.clear()
 
     def clear(self) -> None:

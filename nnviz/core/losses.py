@@ -2,8 +2,8 @@
 answer a^L. Each pairing is the canonical one, so that delta^L = dC/dz^L = (a^L - y) / n.
 
 Each cost comes in torch (for autograd) and in numpy (for nnviz.training.numpy_engine, which trains
-without
-autograd): a numpy cost returns C and delta^L together; a Loss without them is autograd-only."""
+without autograd): a numpy cost returns C and delta^L together; a Loss without them is
+autograd-only."""
 
 from __future__ import annotations
 
@@ -14,9 +14,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from nnviz.core import numpy_forms
 from nnviz.core.checks import check_choice
 
 Tensor = torch.Tensor
+NumpyCost = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]  # (z, y) -> C, delta^L
+NumpyMetric = Callable[[np.ndarray, np.ndarray], float]
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,14 @@ class Loss:
     formula: str  # LaTeX
     # The numpy engine's forms, on z^L and y as a float32 matrix (numpy_targets):
     # (z, y) -> (C, delta^L = (a^L - y) / n), and (z, y) -> the metric. None: autograd only.
-    numpy_cost: Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]] | None = None
-    numpy_metric: Callable[[np.ndarray, np.ndarray], float] | None = None
+    numpy_cost: NumpyCost | None = None
+    numpy_metric: NumpyMetric | None = None
+
+    def numpy_pair(self) -> tuple[NumpyCost, NumpyMetric]:
+        """(numpy_cost, numpy_metric); TypeError for a loss trained by autograd only."""
+        if self.numpy_cost is None or self.numpy_metric is None:
+            raise TypeError(f"loss {self.name!r} has no numpy forms; it trains by autograd")
+        return self.numpy_cost, self.numpy_metric
 
     def metric(self, logits: Tensor, targets: Tensor) -> Tensor:
         """Accuracy for the classification losses, R^2 for squared error on real targets."""
@@ -101,12 +110,9 @@ def _numpy_binary_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np
 
 
 def _numpy_cross_entropy(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    shifted = z - z.max(axis=1, keepdims=True)  # the same softmax, without overflow
-    exponentials = np.exp(shifted)
-    total = exponentials.sum(axis=1, keepdims=True)
+    a, log_a = numpy_forms.softmax_and_log(z)
     n = len(z)
-    cost = -np.vdot(y, shifted - np.log(total)) / n
-    return cost, (exponentials / total - y) / n
+    return -np.vdot(y, log_a) / n, (a - y) / n
 
 
 def _numpy_half_squared_error(z: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

@@ -4,7 +4,9 @@ layer whose logits the loss turns into probabilities (sigmoid / softmax) or valu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -46,7 +48,7 @@ class MLP(nn.Module):
         generator = torch.Generator().manual_seed(self.seed if seed is None else seed)
         gain = {"relu": 2**0.5, "tanh": 5 / 3, "sigmoid": 1.0, "linear": 1.0}[self.activation.name]
         with torch.no_grad():
-            for layer in self.layers:
+            for layer in self.linear_layers():
                 # Drawn on the CPU from our own generator so the global RNG is untouched and
                 # the same seed gives the same network on every device.
                 weight = torch.empty(layer.weight.shape)
@@ -64,6 +66,10 @@ class MLP(nn.Module):
                 x = sigma(x)
         return x
 
+    def linear_layers(self) -> tuple[nn.Linear, ...]:
+        """The Linear layers l = 1..L, typed as such (nn.ModuleList yields plain Modules)."""
+        return tuple(cast(nn.Linear, layer) for layer in self.layers)
+
     @property
     def n_inputs(self) -> int:
         """Width of the input layer."""
@@ -77,3 +83,8 @@ class MLP(nn.Module):
     def extra_repr(self) -> str:
         """Sizes and activation, for print(model)."""
         return f"sizes={list(self.sizes)}, activation={self.activation.name!r}"
+
+
+def flat_parameters(model: nn.Module) -> np.ndarray:
+    """Every parameter of `model`, layer after layer, as one new flat numpy array."""
+    return torch.cat([p.detach().cpu().reshape(-1) for p in model.parameters()]).numpy()

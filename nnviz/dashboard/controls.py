@@ -8,21 +8,20 @@ the config's own units (noise as a fraction, batch_size an int or "full", hidden
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 
 from nnviz.core.activations import ACTIVATIONS
-from nnviz.data.datasets import DATASETS, FEATURES
-from nnviz.playground.config import (
+from nnviz.data.dataset import DATASETS, FEATURES, PLANE_SETS, REGRESSION_SETS
+from nnviz.playground.config import PlaygroundConfig
+from nnviz.playground.options import (
     CUSTOM,
     LEARNING_RATES,
     LOSS_CHOICES,
     MAX_HIDDEN_LAYERS,
     MAX_NEURONS,
-    PLANE_SETS,
     REG_RATES,
-    REGRESSION_SETS,
-    PlaygroundConfig,
 )
 from nnviz.training.trainer import OPTIMIZERS, REGULARIZATIONS
 
@@ -232,7 +231,7 @@ class SettingsPanel:
             chosen = tuple(name for name, box in self.features.items() if box.value)
             self._on_change("features", chosen)
 
-    def _changed(self, name: str, value: object) -> None:
+    def _changed(self, name: str, value: Any) -> None:  # the widget's value: int, str, ...
         if self._showing:
             return
         if name == "noise":

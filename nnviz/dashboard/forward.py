@@ -14,7 +14,7 @@ import ipywidgets as widgets
 
 from nnviz.core.checks import check_number
 from nnviz.core.model import MLP
-from nnviz.explain.equations import explain_forward
+from nnviz.explain.forward import explain_forward
 from nnviz.lessons.forward_propagation import forward_pass
 
 

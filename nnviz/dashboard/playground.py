@@ -5,10 +5,10 @@
     Playground.from_query()                        # in Voila: the page's own query string
 
 State: one PlaygroundConfig (nnviz/playground/config.py) that round-trips through to_dict/to_query.
-A change
-applies as cheaply as it can: views only (show test, discretize), live (the learning rate, while
-training), or a rebuilt run (data, network, trainer) with a note saying that it was reset.
-Training runs in a Runner's thread; the views are its subscribers.
+A change applies as cheaply as it can: views only (show test, discretize), live (the learning
+rate, while training), or a rebuilt run (data, network, trainer) with a note saying that it was
+reset. Training runs in a Runner's thread; the views are its subscribers. Where each piece goes
+on the page is nnviz.dashboard.playground_layout's.
 """
 
 from __future__ import annotations
@@ -16,26 +16,20 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import ipywidgets as widgets
 
 from nnviz.dashboard.controls import SettingsPanel, widget_tree
+from nnviz.dashboard.playground_layout import arrange, check_hide, lenient_hide, size_views
 from nnviz.dashboard.run_controls import RunControls, session_cap
 from nnviz.playground.config import PlaygroundConfig
 from nnviz.probes.field import FieldProbe
 from nnviz.probes.layer import LayerProbe
 from nnviz.training.runner import Runner
-from nnviz.views import VIEWS, View, ViewGroup
+from nnviz.views import VIEWS, DecisionBoundaryView, View, ViewGroup
 
-CONTROLS = (
-    "problem", "dataset", "regenerate", "noise", "train_percent", "batch_size", "features",
-    "hidden", "activation", "lr", "optimizer", "regularization", "reg_rate", "loss", "seed",
-    "show_test", "discretize", "play", "step", "reset", "share",
-)  # fmt: skip
-HIDEABLE = (*CONTROLS, *VIEWS)
-SIZES = {"network": {"width": 470}, "loss": {"width": 390, "height": 300},
-         "boundary": {"width": 390, "height": 390}}  # fmt: skip
 # Training faster than this shows nothing more (TF Playground: 37), and on a small machine the
 # browser drawing the page needs the CPU the training thread would take; None: no limit.
 MAX_EPOCHS_PER_SECOND = 200.0
@@ -48,6 +42,8 @@ RESET_NOTES = {
 
 class Playground(widgets.VBox):
     """The full dashboard: settings, run controls, and the views of one live run."""
+
+    runner: Runner  # the live run, replaced whenever a change needs a rebuilt one
 
     def __init__(
         self,
@@ -62,7 +58,7 @@ class Playground(widgets.VBox):
         from ipywidgets.widgets.widget import _instances
 
         before = set(_instances)  # to close every widget made here, placed or not (close())
-        self.hide = _check_hide(hide)
+        self.hide = check_hide(hide)
         self.data = data  # the user's own Dataset: config.dataset "custom"
         self.max_seconds = session_cap() if max_seconds is None else max_seconds
         self.probe_every = probe_every
@@ -79,37 +75,35 @@ class Playground(widgets.VBox):
         }
         for name, view in self.views.items():
             view.widget.add_class(f"nnviz-view-{name}")  # stable hooks for pages and tests
-        for name, size in SIZES.items():  # TF Playground's columns: data, network, output
-            if name in self.views:
-                self.views[name].figure.update_layout(**size)
+        size_views(self.views)
         self.run_controls = RunControls()
         self.share = widgets.Text(
             description="Preset link",
             tooltip="This setup as a query string: add it to the dashboard's address to share it",
         )
         self.share.layout = widgets.Layout(width="100%")
-        self.runner: Runner | None = None
         self._build_run()
         self._apply_views()
         self.say(list(messages))
-        super().__init__(self._layout())
+        super().__init__(arrange(self.settings.rows, self.hide, self.run_controls, self.views,
+                                 self.share))  # fmt: skip
         self.add_class("nnviz-playground")
         self._made = [_instances[key] for key in set(_instances) - before]
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
-    def from_dict(cls, settings: dict, **options: object) -> Playground:
+    def from_dict(cls, settings: dict, **options: Any) -> Playground:
         """A Playground from a dict (to_dict's form); bad values become messages."""
         settings = dict(settings) if isinstance(settings, dict) else settings
         hide = settings.pop("hide", ()) if isinstance(settings, dict) else ()
         config, messages = PlaygroundConfig.from_dict(settings)
-        hide, more = _lenient_hide(hide)
+        hide, more = lenient_hide(hide)
         return cls(
             config, hide=[*hide, *options.pop("hide", ())], messages=messages + more, **options
         )
 
     @classmethod
-    def from_query(cls, query: str | None = None, **options: object) -> Playground:
+    def from_query(cls, query: str | None = None, **options: Any) -> Playground:
         """A Playground from a URL query string; None reads Voila's QUERY_STRING.
 
         In a preheated Voila kernel (query None) the Playground is built with the defaults
@@ -127,7 +121,7 @@ class Playground(widgets.VBox):
         hide = [p for key, value in pairs if key == "hide" for p in value.split(",") if p]
         rest = urlencode([(key, value) for key, value in pairs if key != "hide"])
         config, messages = PlaygroundConfig.from_query(rest)
-        hide, more = _lenient_hide(hide)
+        hide, more = lenient_hide(hide)
         if early is not None and not hide:
             early._apply(config, messages + more, quiet=True)
             return early
@@ -178,7 +172,7 @@ class Playground(widgets.VBox):
         notes = list(messages)
         if level in RESET_NOTES:
             changed = ", ".join(old.changed(config))
-            was_running = self.runner is not None and self.runner.state == "running"
+            was_running = self.runner.state == "running"
             self._build_run()
             if not quiet:
                 notes.append(
@@ -197,13 +191,14 @@ class Playground(widgets.VBox):
 
     def _apply_views(self) -> None:
         boundary = self.views.get("boundary")
-        if boundary is not None:
+        if isinstance(boundary, DecisionBoundaryView):
             boundary.show_test = self.config.show_test
             boundary.discretize = self.config.discretize
 
     def _build_run(self) -> None:
-        if self.runner is not None:
-            self.runner.close()
+        previous: Runner | None = getattr(self, "runner", None)  # None while constructing
+        if previous is not None:
+            previous.close()
         data, _model, trainer = self.config.build(self.data)
         self.dataset = data
         # 12 x 12 thumbnails (TF Playground: 10 x 10): what a 40 px square shows, ~half the bytes
@@ -230,8 +225,9 @@ class Playground(widgets.VBox):
     def close(self) -> None:
         """Stop training and close every widget of the dashboard."""
         # getattr: a constructor that refused its arguments leaves no runner and no views
-        if getattr(self, "runner", None) is not None:
-            self.runner.close()
+        runner: Runner | None = getattr(self, "runner", None)
+        if runner is not None:
+            runner.close()
         tops = [self, *(view.widget for view in getattr(self, "views", {}).values())]
         made = getattr(self, "_made", [])  # with the controls that hide= left out of the page
         inside = [*made, *(w for top in tops for w in widget_tree(top))]
@@ -239,47 +235,6 @@ class Playground(widgets.VBox):
             if widget is not self:
                 widget.close()
         super().close()
-
-    # ------------------------------------------------------------------ layout
-    def _layout(self) -> list[widgets.Widget]:
-        rows, hidden = self.settings.rows, set(self.hide)
-        run = self.run_controls
-        for name, button in (("play", run.play), ("step", run.step), ("reset", run.reset)):
-            button.layout.display = "none" if name in hidden else None
-        run.epoch.layout.display = "none" if "step" in hidden else None
-
-        def column(names: Iterable[str], title: str) -> widgets.VBox:
-            shown = [rows[name] for name in names if name not in hidden]
-            return widgets.VBox([widgets.HTML(f"<h4>{title}</h4>"), *shown])
-
-        # Columns wrap instead of overflowing: TF Playground's data | network | output at a
-        # desktop width, stacked in a narrow one (JupyterLab's notebook column, a phone); the
-        # figures follow their column's width (nnviz-plot.js), the network scales its graph.
-        wrap = {"flex_flow": "row wrap", "align_items": "flex-start", "width": "100%"}
-        top = widgets.HBox(
-            [column(("lr", "activation", "regularization", "reg_rate"), "Hyperparameters"),
-             column(("problem", "loss", "optimizer", "batch_size"), "Training")],
-            layout=widgets.Layout(**wrap),
-        )  # fmt: skip
-        data = column(("dataset", "regenerate", "noise", "train_percent", "seed", "features"),
-                      "Data")  # fmt: skip
-        middle = [column(("hidden",), "Network")]
-        if "network" in self.views:
-            middle.append(self.views["network"].widget)
-        right = [widgets.HTML("<h4>Output</h4>")]
-        if "loss" in self.views:
-            right.append(self.views["loss"].widget)
-        boxes = [rows[name] for name in ("show_test", "discretize") if name not in hidden]
-        if "boundary" in self.views:
-            right += [widgets.HBox(boxes), self.views["boundary"].widget]
-        below = [self.views[name].widget for name in ("layers", "weights") if name in self.views]
-        if "share" not in hidden:
-            below.append(self.share)
-        data.layout = widgets.Layout(flex="0 0 290px", width="290px", overflow="hidden")
-        network = widgets.VBox(middle, layout=widgets.Layout(flex="1 1 360px", min_width="300px"))
-        output = widgets.VBox(right, layout=widgets.Layout(flex="0 1 400px", min_width="320px"))
-        columns = widgets.HBox([data, network, output], layout=widgets.Layout(**wrap))
-        return [run, top, columns, *below]
 
 
 def voila_query_string() -> str:
@@ -294,23 +249,3 @@ def voila_query_string() -> str:
 
         wait_for_request()
     return os.environ.get("QUERY_STRING", "")
-
-
-def _check_hide(hide: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(hide, str):
-        hide = [hide]
-    hide = tuple(hide)
-    unknown = [name for name in hide if name not in HIDEABLE]
-    if unknown:
-        raise ValueError(f"hide: unknown control {unknown[0]!r}; allowed: {', '.join(HIDEABLE)}")
-    return tuple(dict.fromkeys(hide))
-
-
-def _lenient_hide(hide: object) -> tuple[list[str], list[str]]:
-    names = (
-        [hide] if isinstance(hide, str) else list(hide) if isinstance(hide, (list, tuple)) else []
-    )
-    kept = [n for n in names if n in HIDEABLE]
-    messages = [f"hide: unknown control {n!r} ignored; allowed: {', '.join(HIDEABLE)}"
-                for n in names if n not in HIDEABLE]  # fmt: skip
-    return kept, messages

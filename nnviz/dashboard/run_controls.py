@@ -13,15 +13,17 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
 from nnviz.core.records import RunnerUpdate
 
+if TYPE_CHECKING:
+    from nnviz.training.runner import Runner
+
 PLAY, PAUSE = "▶ Play", "‖ Pause"  # text, not icon fonts: Voila offline has no Font Awesome
 COUNTER_SECONDS = 0.1  # the read-outs' refresh while training (the views: up to 25 a second)
-QUIET_STATES = ("idle", "paused", "stopped", "diverged", "capped", "error")
-
 
 CAP_VARIABLE = "NNVIZ_MAX_SECONDS"
 DEFAULT_CAP = 600.0
@@ -43,7 +45,9 @@ def session_cap() -> float:
 class RunControls(widgets.VBox):
     """Buttons and read-outs that drive `runner` (replaceable: `controls.runner = other`)."""
 
-    def __init__(self, runner=None, on_reset: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, runner: Runner | None = None, on_reset: Callable[[], None] | None = None
+    ) -> None:
         self.play = widgets.Button(
             description=PLAY, tooltip="Train in the background; click again to pause"
         )
@@ -69,7 +73,7 @@ class RunControls(widgets.VBox):
         self._on_reset_hook = on_reset
         self._lock = threading.Lock()
         self._shown_at = -float("inf")  # when show() last wrote the read-outs
-        self._runner = None
+        self._runner: Runner | None = None
         self._unsubscribe: Callable[[], None] | None = None
         super().__init__(
             [
@@ -83,18 +87,18 @@ class RunControls(widgets.VBox):
 
     # ------------------------------------------------------------------ the runner
     @property
-    def runner(self):
-        """The Runner these controls drive."""
+    def runner(self) -> Runner | None:
+        """The Runner these controls drive (None until one is set)."""
         return self._runner
 
     @runner.setter
-    def runner(self, runner) -> None:
+    def runner(self, runner: Runner) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
         self._runner = runner
         self._unsubscribe = runner.subscribe(self.show)
         self.show_state(runner.state, runner.status, runner.step, 0.0)
-        self._label_step()
+        self._label_step(runner)
 
     def show(self, update: RunnerUpdate) -> None:
         """Runner subscriber: counters, status and the Play button's label (while training, at
@@ -148,8 +152,13 @@ class RunControls(widgets.VBox):
 
         return on_click
 
+    def _driven(self) -> Runner:
+        if self._runner is None:
+            raise RuntimeError("these controls have no runner yet; set controls.runner first")
+        return self._runner
+
     def _on_play(self) -> None:
-        runner = self._runner
+        runner = self._driven()
         if runner.state == "running":
             runner.pause(timeout=0.5)
         else:
@@ -168,10 +177,10 @@ class RunControls(widgets.VBox):
         self._advance(1)
 
     def _on_epoch(self) -> None:
-        self._advance(self._runner.trainer.steps_left_in_epoch)
+        self._advance(self._driven().trainer.steps_left_in_epoch)
 
     def _advance(self, steps: int) -> None:
-        runner = self._runner
+        runner = self._driven()
         if runner.state == "running":
             runner.pause(timeout=0.5)
         runner.advance(steps)
@@ -181,11 +190,11 @@ class RunControls(widgets.VBox):
         if self._on_reset_hook is not None:
             self._on_reset_hook()
         else:
-            self._runner.reset()
+            self._driven().reset()
         self.say("")
 
-    def _label_step(self) -> None:
-        trainer = self._runner.trainer
+    def _label_step(self, runner: Runner) -> None:
+        trainer = runner.trainer
         if trainer.batch_size == 1:
             what = "1 example (stochastic gradient descent)"
         elif trainer.full_batch:

@@ -12,70 +12,41 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from nnviz.core.activations import ACTIVATIONS, get_activation
+from nnviz.core import numpy_forms
+from nnviz.core.activations import Activation, get_activation
 from nnviz.core.checks import check_choice, check_int, check_number
 from nnviz.core.losses import LOSSES, Loss, get_loss, numpy_targets
 from nnviz.core.model import MLP
 from nnviz.core.records import Chart, Series
-from nnviz.data.datasets import DATASETS, make_dataset
+from nnviz.data.dataset import DATASETS, make_dataset
+from nnviz.lessons.records import Backprop, LayerGradients
 
 QUANTITIES = {"gradient": "‖∂C/∂W^l‖", "delta": "mean |δ_j^l|"}
 
 
-@dataclass(frozen=True, slots=True)
-class LayerGradients:
-    """Layer l of one backward pass: by hand, by autograd and by finite differences (float64)."""
+class _ByHand(NamedTuple):
+    """Layer l of the backward pass by the seed's equations (the fields of LayerGradients)."""
 
-    index: int  # l: 1 is the first layer of weights
-    weight: np.ndarray  # W^l, (n_out, n_in): [j, i] = w_ij^l
-    bias: np.ndarray  # b^l, (n_out,)
-    a_prev: np.ndarray  # a^(l-1), (examples, n_in)
-    z: np.ndarray  # z^l = a^(l-1) W^T + b, (examples, n_out)
-    a: np.ndarray  # a^l = sigma(z^l); the output layer's is the loss's output function
-    cost_gradient: np.ndarray | None  # dC/da^l; None for softmax, whose a_j depends on every z_k
-    sigma_prime: np.ndarray | None  # sigma'(z^l); None for softmax
-    delta: np.ndarray  # delta^l = dC/dz^l by the seed's equations
-    grad_weight: np.ndarray  # dC/dW^l = delta^T a^(l-1), (n_out, n_in): [j, i] = dC/dw_ij
-    grad_bias: np.ndarray  # dC/db^l, (n_out,)
-    autograd_delta: np.ndarray  # dC/dz^l from torch's autograd
-    autograd_weight: np.ndarray
-    autograd_bias: np.ndarray
-    numeric_weight: np.ndarray  # (C(w + eps) - C(w - eps)) / 2 eps, one weight at a time
-    numeric_bias: np.ndarray
-
-    def difference(self, against: str = "autograd") -> float:
-        """Largest |by hand - other| over delta (autograd only), dC/dw and dC/db of this layer."""
-        against = check_choice("against", against, ("autograd", "numeric"))
-        if against == "autograd":
-            pairs = [(self.delta, self.autograd_delta), (self.grad_weight, self.autograd_weight)]
-            pairs.append((self.grad_bias, self.autograd_bias))
-        else:
-            pairs = [(self.grad_weight, self.numeric_weight), (self.grad_bias, self.numeric_bias)]
-        return max(float(np.max(np.abs(mine - other))) for mine, other in pairs)
+    a_prev: np.ndarray
+    z: np.ndarray
+    a: np.ndarray
+    cost_gradient: np.ndarray | None
+    sigma_prime: np.ndarray | None
+    delta: np.ndarray
+    grad_weight: np.ndarray
+    grad_bias: np.ndarray
 
 
-@dataclass(frozen=True, slots=True)
-class Backprop:
-    """One forward and backward pass of a network on a few examples, layer by layer."""
-
-    activation: str
-    loss: str
-    cost: float  # C on the examples
-    layers: tuple[LayerGradients, ...]
-
-    def difference(self, against: str = "autograd") -> float:
-        """Largest |by hand - other| over every layer: 'autograd' or 'numeric' (finite diff.)."""
-        return max(layer.difference(against) for layer in self.layers)
-
-
-def _forward(parameters: list[np.ndarray], sigma, x: np.ndarray) -> tuple[list, list]:
+def _forward(
+    parameters: list[np.ndarray], sigma: numpy_forms.Function, x: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """a^(l-1) and z^l of every layer; the last z^L stays logits for the loss."""
-    a_prev, zs = [x], []
+    a_prev, zs = [x], list[np.ndarray]()
     for l in range(0, len(parameters), 2):
         if zs:
             a_prev.append(sigma(zs[-1]))
@@ -83,57 +54,84 @@ def _forward(parameters: list[np.ndarray], sigma, x: np.ndarray) -> tuple[list, 
     return a_prev, zs
 
 
-def _output(loss: Loss, z: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+def _output(
+    loss: Loss, z: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """a^L, dC/da^L and sigma'(z^L) of the output function (None, None for softmax)."""
     n = len(z)
     if loss.output_name == "softmax":
-        exponentials = np.exp(z - z.max(axis=1, keepdims=True))
-        return exponentials / exponentials.sum(axis=1, keepdims=True), None, None
+        return numpy_forms.softmax(z), None, None
     if loss.output_name == "sigmoid":
-        a = ACTIVATIONS["sigmoid"].numpy_function(z)
+        a = numpy_forms.sigmoid(z)
         with np.errstate(divide="ignore", invalid="ignore"):  # a saturated at 0 or 1: inf
-            return a, (a - y) / (n * a * (1 - a)), a * (1 - a)  # C = -(y ln a + (1-y) ln(1-a)) / n
+            # C = -(y ln a + (1-y) ln(1-a)) / n
+            return a, (a - y) / (n * a * (1 - a)), numpy_forms.sigmoid_derivative(z, a)
     return z, (z - y) / n, np.ones_like(z)  # identity output, C = ||a - y||^2 / 2n
 
 
-def _backward(parameters, activation, loss, x, y) -> tuple[float, list[tuple]]:
-    """C, and per layer (a^(l-1), z, a, dC/da, sigma'(z), delta, dC/dW, dC/db), from l = L back."""
-    a_prev, zs = _forward(parameters, activation.numpy_function, x)
-    cost, delta = loss.numpy_cost(zs[-1], y)  # delta^L = (a^L - y)/n, computed without overflow
+def _backward(
+    parameters: list[np.ndarray], activation: Activation, loss: Loss, x: np.ndarray, y: np.ndarray
+) -> tuple[float, list[_ByHand]]:
+    """C, and every layer's a^(l-1), z, a, dC/da, sigma'(z), delta, dC/dW, dC/db."""
+    sigma, sigma_derivative = activation.numpy_pair()
+    numpy_cost, _ = loss.numpy_pair()
+    a_prev, zs = _forward(parameters, sigma, x)
+    cost, delta = numpy_cost(zs[-1], y)  # delta^L = (a^L - y)/n, computed without overflow
     a, cost_gradient, sigma_prime = _output(loss, zs[-1], y)
-    layers: list[tuple] = []
-    for l in range(len(zs) - 1, -1, -1):
+    layers: list[_ByHand] = []
+    for l in range(len(zs) - 1, -1, -1):  # from l = L back
         if l < len(zs) - 1:  # a hidden layer: dC/da_j^l = sum_k w_jk^(l+1) delta_k^(l+1)
             a, cost_gradient = a_prev[l + 1], delta @ parameters[2 * l + 2]
-            derivative = activation.numpy_derivative(zs[l], a)
+            derivative = sigma_derivative(zs[l], a)
             sigma_prime = np.broadcast_to(np.asarray(derivative, dtype=np.float64), zs[l].shape)
             delta = cost_gradient * sigma_prime
         gradients = (delta.T @ a_prev[l], delta.sum(axis=0))  # summed over the examples
-        layers.insert(0, (a_prev[l], zs[l], a, cost_gradient, sigma_prime, delta, *gradients))
+        layers.insert(
+            0, _ByHand(a_prev[l], zs[l], a, cost_gradient, sigma_prime, delta, *gradients)
+        )
     return float(cost), layers
 
 
-def _autograd(model: MLP, loss: Loss, x: np.ndarray, targets: torch.Tensor) -> list:
+def _gradient(tensor: torch.Tensor) -> np.ndarray:
+    if tensor.grad is None:  # every z^l and parameter is on the path to C
+        raise RuntimeError("autograd gave no gradient for a tensor of the forward pass")
+    return tensor.grad.numpy()
+
+
+def _autograd(
+    model: MLP, loss: Loss, x: np.ndarray, targets: torch.Tensor
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """dC/dz^l, dC/dW^l, dC/db^l from autograd, through the model's own forward in float64."""
-    double, zs = copy.deepcopy(model).double(), []
+    double = copy.deepcopy(model).double()
+    zs: list[torch.Tensor] = []
 
     def keep(module: torch.nn.Module, inputs: tuple, z: torch.Tensor) -> None:
         z.retain_grad()  # z^l is not a leaf: autograd frees its gradient unless asked to keep it
         zs.append(z)
 
-    hooks = [layer.register_forward_hook(keep) for layer in double.layers]
+    layers = double.linear_layers()
+    hooks = [layer.register_forward_hook(keep) for layer in layers]
     cost = loss.function(double(torch.from_numpy(x)), targets)
     cost.backward()
     for hook in hooks:
         hook.remove()
     return [
-        (z.grad.numpy(), layer.weight.grad.numpy(), layer.bias.grad.numpy())
-        for z, layer in zip(zs, double.layers, strict=True)
+        (_gradient(z), _gradient(layer.weight), _gradient(layer.bias))
+        for z, layer in zip(zs, layers, strict=True)
     ]
 
 
-def _finite_differences(parameters, activation, loss, x, y, epsilon: float) -> list[np.ndarray]:
+def _finite_differences(
+    parameters: list[np.ndarray],
+    activation: Activation,
+    loss: Loss,
+    x: np.ndarray,
+    y: np.ndarray,
+    epsilon: float,
+) -> list[np.ndarray]:
     """Central differences (C(p + eps) - C(p - eps)) / 2 eps for every parameter entry."""
+    sigma, _ = activation.numpy_pair()
+    numpy_cost, _ = loss.numpy_pair()
     numeric = []
     for parameter in parameters:
         estimate = np.zeros_like(parameter)
@@ -142,9 +140,7 @@ def _finite_differences(parameters, activation, loss, x, y, epsilon: float) -> l
             costs = []
             for shift in (epsilon, -epsilon):
                 parameter[index] = kept + shift
-                costs.append(
-                    loss.numpy_cost(_forward(parameters, activation.numpy_function, x)[1][-1], y)[0]
-                )
+                costs.append(numpy_cost(_forward(parameters, sigma, x)[1][-1], y)[0])
             parameter[index] = kept
             estimate[index] = (costs[0] - costs[1]) / (2 * epsilon)
         numeric.append(estimate)
@@ -181,10 +177,12 @@ def backprop_by_hand(model: MLP, x, y, loss: str | None = None, epsilon: float =
     layers = tuple(
         LayerGradients(
             l + 1,
-            *parameters[2 * l : 2 * l + 2],
+            parameters[2 * l],  # W^l
+            parameters[2 * l + 1],  # b^l
             *by_hand[l],
             *automatic[l],
-            *numeric[2 * l : 2 * l + 2],
+            numeric[2 * l],
+            numeric[2 * l + 1],
         )
         for l in range(len(by_hand))
     )
@@ -215,8 +213,8 @@ def gradient_sizes(
     x = data.X_train.double().numpy()
     _, layers = _backward(parameters, model.activation, loss, x, y)
     if quantity == "delta":
-        return np.array([np.abs(layer[5]).mean() for layer in layers])
-    return np.array([np.linalg.norm(layer[6]) for layer in layers])
+        return np.array([np.abs(layer.delta).mean() for layer in layers])
+    return np.array([np.linalg.norm(layer.grad_weight) for layer in layers])
 
 
 def gradient_flow(

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nnviz.core.checks import check_int, check_number
+from nnviz.core.checks import check_int, check_number, check_widths
 from nnviz.core.losses import get_loss
-from nnviz.core.model import MLP
-from nnviz.data.datasets import Dataset
-from nnviz.lessons.scaling import _hidden, digits_data
+from nnviz.core.model import MLP, flat_parameters
+from nnviz.data.dataset import Dataset
+from nnviz.lessons.scaling import digits_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def _sgd(model: MLP, inputs: np.ndarray, targets: np.ndarray, lr: float, reduce)
     flat gradients. One flat vector per step: one all-reduce call, as DDP's buckets do."""
     loss = get_loss(None, "classification", model.n_outputs)
     parameters = list(model.parameters())
-    first = []
+    first: list[np.ndarray] = []
     for batch_inputs, batch_targets in zip(inputs, targets, strict=True):
         cost = loss.function(model(torch.from_numpy(batch_inputs)), torch.from_numpy(batch_targets))
         own = torch.cat([g.reshape(-1) for g in torch.autograd.grad(cost, parameters)])
@@ -69,12 +69,8 @@ def _sgd(model: MLP, inputs: np.ndarray, targets: np.ndarray, lr: float, reduce)
             for parameter, chunk in zip(
                 parameters, gradient.split([p.numel() for p in parameters]), strict=True
             ):
-                parameter -= lr * chunk.view_as(parameter)
+                parameter.sub_(lr * chunk.view_as(parameter))
     return first
-
-
-def _flat(model: MLP) -> np.ndarray:
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy()
 
 
 def _data_parallel_worker(
@@ -100,7 +96,12 @@ def _data_parallel_worker(
             return gradient / world_size
 
         own, averaged = _sgd(model, inputs[:, mine], targets[:, mine], lr, average)
-        np.savez(Path(folder) / f"{rank}.npz", own=own, averaged=averaged, parameters=_flat(model))
+        np.savez(
+            Path(folder) / f"{rank}.npz",
+            own=own,
+            averaged=averaged,
+            parameters=flat_parameters(model),
+        )
     finally:
         dist.destroy_process_group()
 
@@ -141,7 +142,7 @@ def data_parallel_sgd(
             f"examples; the data set has {len(data.X_train)} for training"
         )
     lr = check_number("lr", lr, minimum=0.0, strict_minimum=True)
-    sizes = (data.n_features, *_hidden(hidden), data.n_outputs)
+    sizes = (data.n_features, *check_widths("hidden", hidden), data.n_outputs)
     used = steps * batch_size
     loss = get_loss(None, "classification", sizes[-1])
     inputs = data.X_train[:used].numpy().reshape(steps, batch_size, -1)
@@ -159,5 +160,13 @@ def data_parallel_sgd(
     model = MLP(sizes, activation="relu", seed=seed)  # rank 0's network, on whole batches
     _, full_batch = _sgd(model, inputs, targets, lr, lambda gradient: gradient)
     return DataParallel(
-        world_size, batch_size, steps, lr, own, averaged, full_batch, parameters, _flat(model)
+        world_size,
+        batch_size,
+        steps,
+        lr,
+        own,
+        averaged,
+        full_batch,
+        parameters,
+        flat_parameters(model),
     )

@@ -2,7 +2,7 @@
 
     record = forward_pass(model, [[0.5, -1.0]])         # z and a of every neuron, layer by layer
     print(explain_forward(record))                      # with the arithmetic
-    (nnviz.explain.equations)
+    (nnviz.explain.forward)
     sigma, slope = activation_curves()                  # sigma(z) and sigma'(z) as Charts
 
 forward_pass applies the seed's equation a_j^l = sigma(sum_i w_ij^l a_i^(l-1) + b_j^l) one layer
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from nnviz.core import numpy_forms
 from nnviz.core.activations import ACTIVATIONS, get_activation
 from nnviz.core.checks import check_choice, check_int, check_number
 from nnviz.core.model import MLP
@@ -28,22 +29,23 @@ OUTPUTS = ("sigmoid", "softmax", "identity")
 
 
 def _as_inputs(model: MLP, inputs: object) -> np.ndarray:
-    array = np.asarray(inputs.detach().cpu() if torch.is_tensor(inputs) else inputs, float)
+    given = inputs.detach().cpu() if isinstance(inputs, torch.Tensor) else inputs
+    array = np.asarray(given, float)
+    shape = array.shape
     array = array.reshape(1, -1) if array.ndim == 1 else array
     if array.ndim != 2 or array.shape[1] != model.n_inputs:
         raise ValueError(
             f"inputs must have {model.n_inputs} features per example (the model's input width); "
-            f"got an array of shape {np.shape(inputs)}"
+            f"got an array of shape {shape}"
         )
     return array
 
 
 def _output(z: np.ndarray, output: str) -> np.ndarray:
     if output == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
+        return numpy_forms.sigmoid(z)
     if output == "softmax":
-        shifted = np.exp(z - z.max(axis=1, keepdims=True))
-        return shifted / shifted.sum(axis=1, keepdims=True)
+        return numpy_forms.softmax(z)
     return z
 
 
@@ -58,7 +60,7 @@ def forward_pass(model: MLP, inputs: object, output: str | None = None) -> Probe
     sigma = model.activation.name
     layers = []
     last = len(model.layers) - 1
-    for index, layer in enumerate(model.layers):
+    for index, layer in enumerate(model.linear_layers()):
         weight = layer.weight.detach().cpu().double().numpy()
         bias = layer.bias.detach().cpu().double().numpy()
         z = a @ weight.T + bias  # z_j = sum_i w_ij a_i + b_j, every example at once

@@ -15,13 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import torch
-from torch import nn
 
-from nnviz.core.checks import check_choice, check_int, check_number
+from nnviz.core.checks import check_choice, check_int, check_number, check_widths
 from nnviz.core.losses import Loss, get_loss, numpy_targets
-from nnviz.core.model import MLP
+from nnviz.core.model import MLP, flat_parameters
 from nnviz.core.records import Chart, Series, Surface
+from nnviz.lessons.checks import check_batch_sizes
 from nnviz.training.trainer import Trainer
 
 AXES = {"updates": "updates", "examples": "examples seen", "seconds": "seconds of training"}
@@ -79,20 +78,6 @@ class BatchComparison:
         )
 
 
-def _check_batch_sizes(batch_sizes: Sequence[int | None], n_train: int) -> tuple[int | None, ...]:
-    if isinstance(batch_sizes, str) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
-        raise TypeError(
-            f"batch_sizes must be a non-empty list such as (None, 1, 10); got {batch_sizes!r}"
-        )
-    return tuple(
-        None if b is None else check_int("batch_sizes", b, 1, n_train) for b in batch_sizes
-    )
-
-
-def _flat(model: nn.Module) -> np.ndarray:
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy().copy()
-
-
 def compare_batch_sizes(
     data,
     hidden: Sequence[int] = (4,),
@@ -104,8 +89,8 @@ def compare_batch_sizes(
     points: int = 80,
 ) -> BatchComparison:
     """Train MLP(seed) once per batch size (None: full batch) for `epochs` with the same lr."""
-    sizes = [data.n_features, *(check_int("hidden", h, minimum=1) for h in hidden), data.n_outputs]
-    batch_sizes = _check_batch_sizes(batch_sizes, int(data.X_train.shape[0]))
+    sizes = [data.n_features, *check_widths("hidden", hidden), data.n_outputs]
+    batch_sizes = check_batch_sizes(batch_sizes, int(data.X_train.shape[0]), full_batch=True)
     lr, epochs = check_number("lr", lr, 0.0, strict_minimum=True), check_int("epochs", epochs, 1)
     points = check_int("points", points, minimum=2)
     curves = []
@@ -119,11 +104,13 @@ def compare_batch_sizes(
             seed=seed,
             divergence_factor=None,
         )
-        start = _flat(trainer.model)
+        start = flat_parameters(trainer.model)
         total = epochs * trainer.steps_per_epoch
         # Half the measurements evenly spread, half geometric: both the x axes look even.
-        marks = np.concatenate([np.geomspace(1, total, points // 2), np.linspace(1, total, points)])
-        marks = set(np.unique(np.round(marks).astype(int)).tolist())
+        spread = np.concatenate(
+            [np.geomspace(1, total, points // 2), np.linspace(1, total, points)]
+        )
+        marks = set(np.unique(np.round(spread).astype(int)).tolist())
         rows = [(0, 0, 0.0, trainer.evaluate().train_loss)]
         for step in range(1, total + 1):
             if trainer.step() is None:
@@ -131,8 +118,13 @@ def compare_batch_sizes(
             if step in marks:
                 row = (step, trainer.examples_seen, trainer.elapsed, trainer.evaluate().train_loss)
                 rows.append(row)
-        columns = [np.array(column) for column in zip(*rows, strict=True)]
-        curves.append(DescentCurve(variant_name(batch_size), trainer.batch_size, *columns, start))
+        updates, examples, seconds, losses = (
+            np.array(column) for column in zip(*rows, strict=True)
+        )
+        name = variant_name(batch_size)
+        curves.append(
+            DescentCurve(name, trainer.batch_size, updates, examples, seconds, losses, start)
+        )
     return BatchComparison(tuple(curves), float(lr), epochs)
 
 
@@ -181,7 +173,7 @@ def loss_surface(
     batch size from `start` with the same lr: the paths drawn on the surface."""
     inputs, targets, loss = two_weight_cost(data)
     n = len(inputs)
-    batch_sizes = _check_batch_sizes(batch_sizes, n)
+    batch_sizes = check_batch_sizes(batch_sizes, n, full_batch=True)
     lr = check_number("lr", lr, 0.0, strict_minimum=True)
     updates = check_int("updates", updates, minimum=1)
     resolution = check_int("resolution", resolution, minimum=3)
@@ -189,8 +181,10 @@ def loss_surface(
         raise ValueError(f"start must be two numbers (w_1, w_2); got {start!r}")
     first = np.array([check_number(f"start[{i}]", value) for i, value in enumerate(start)])
 
+    numpy_cost, _ = loss.numpy_pair()
+
     def cost(weights: np.ndarray) -> float:
-        return loss.numpy_cost(inputs @ weights[:, None], targets)[0]
+        return numpy_cost(inputs @ weights[:, None], targets)[0]
 
     paths, path_losses, examples = [], [], []
     for batch_size in batch_sizes:
@@ -202,7 +196,7 @@ def loss_surface(
                 order, position = shuffle.permutation(n), 0
             batch = order[position : position + size]
             position, seen = position + size, seen + len(batch)
-            _, delta = loss.numpy_cost(inputs[batch] @ points[-1][:, None], targets[batch])
+            _, delta = numpy_cost(inputs[batch] @ points[-1][:, None], targets[batch])
             points.append(points[-1] - lr * (inputs[batch].T @ delta)[:, 0])  # dC/dw_i: delta x_i
         path = np.array(points)
         mode = "lines+markers" if len(path) <= 60 else "lines"

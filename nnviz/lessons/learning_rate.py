@@ -17,30 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz.core.checks import check_int, check_number
+from nnviz.core.checks import check_int, check_widths
 from nnviz.core.model import MLP
 from nnviz.core.records import Chart, Series
+from nnviz.lessons.checks import check_sweep_values
 from nnviz.training.trainer import Trainer
 
 
 def build_trainer(data, hidden: Sequence[int], activation: str, seed: int, **settings) -> Trainer:
     """A Trainer of a fresh seeded MLP [inputs, *hidden, outputs]: one run of a sweep."""
-    if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence):
-        raise TypeError(f"hidden must be a sequence of layer widths such as (8, 8); got {hidden!r}")
-    model = MLP([data.n_features, *hidden, data.n_outputs], activation=activation, seed=seed)
+    sizes = [data.n_features, *check_widths("hidden", hidden), data.n_outputs]
+    model = MLP(sizes, activation=activation, seed=seed)
     return Trainer(model, data, seed=seed, **settings)
-
-
-def _values(parameter: str, values: Sequence[float], minimum: float, strict: bool) -> tuple:
-    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
-        raise TypeError(f"{parameter} must be a non-empty sequence of numbers; got {values!r}")
-    checked = tuple(
-        check_number(f"{parameter}[{i}]", v, minimum=minimum, strict_minimum=strict)
-        for i, v in enumerate(values)
-    )
-    if len(set(checked)) != len(checked):
-        raise ValueError(f"{parameter} must not repeat a value; got {list(values)}")
-    return checked
 
 
 # ------------------------------------------------------------------------------ learning rate
@@ -65,7 +53,7 @@ class LearningRateSweep:
 
     def run(self, lr: float) -> LearningRateRun:
         """The run with learning rate `lr`."""
-        return _pick(self.runs, "lr", lr)
+        return pick_run(self.runs, "lr", lr)
 
     def curves_chart(self) -> Chart:
         """C against the step, one curve per eta, on a log axis (a diverged curve stops)."""
@@ -110,7 +98,7 @@ def lr_sweep(
     **settings,
 ) -> LearningRateSweep:
     """Train one fresh, identically seeded network per learning rate in `lrs` for `steps` steps."""
-    lrs = _values("lrs", lrs, 0.0, strict=True)
+    lrs = check_sweep_values("lrs", lrs, 0.0, strict=True)
     steps = check_int("steps", steps, minimum=1)
     eval_every = check_int("eval_every", eval_every, minimum=1)
     runs = []
@@ -135,7 +123,9 @@ def lr_sweep(
     return LearningRateSweep(tuple(runs), steps)
 
 
-def _pick(runs: Sequence, attribute: str, value: float):
+def pick_run(runs: Sequence, attribute: str, value: float):
+    """The run of a sweep whose `attribute` (lr, reg_rate) is `value`; a ValueError names the
+    values the sweep has."""
     for run in runs:
         if getattr(run, attribute) == value:
             return run

@@ -18,7 +18,8 @@ import numpy as np
 
 from nnviz.core.checks import check_choice, check_int, check_number
 from nnviz.core.records import Chart, Evaluation, Series, Surface
-from nnviz.lessons.learning_rate import _pick, _values, build_trainer
+from nnviz.lessons.checks import check_sweep_values
+from nnviz.lessons.learning_rate import build_trainer, pick_run
 from nnviz.probes.field import FieldProbe
 
 
@@ -54,7 +55,7 @@ class RegularizationSweep:
 
     def run(self, reg_rate: float) -> RegularizationRun:
         """The run with strength `reg_rate`."""
-        return _pick(self.runs, "reg_rate", reg_rate)
+        return pick_run(self.runs, "reg_rate", reg_rate)
 
     def gap_chart(self, metric: str = "loss") -> Chart:
         """Train and test loss (or metric) against lambda > 0 on a log axis, lambda = 0 dashed."""
@@ -93,9 +94,9 @@ class RegularizationSweep:
     def boundary_surface(self, reg_rate: float) -> Surface:
         """The network's output over the input plane, with the training points on top."""
         run = self.run(reg_rate)
-        if run.output is None or self.train_points is None:
-            raise ValueError("boundary_surface needs 2-D data (a plane); this data set has none")
         points, targets = self.train_points, self.train_targets
+        if run.grid_x is None or run.grid_y is None or run.output is None or points is None:
+            raise ValueError("boundary_surface needs 2-D data (a plane); this data set has none")
         paths = tuple(
             Series(f"class {label:g}", points[targets == label, 0], points[targets == label, 1],
                    "markers")
@@ -143,7 +144,7 @@ def regularization_sweep(
 ) -> RegularizationSweep:
     """Train one fresh, identically seeded network per lambda in `reg_rates` (0: no penalty)."""
     kind = check_choice("kind", kind, ("l1", "l2"))
-    reg_rates = _values("reg_rates", reg_rates, 0.0, strict=False)
+    reg_rates = check_sweep_values("reg_rates", reg_rates, 0.0, strict=False)
     steps = check_int("steps", steps, minimum=1)
     zero_threshold = check_number("zero_threshold", zero_threshold, 0.0, strict_minimum=True)
     probe = FieldProbe(resolution=resolution, thumbnail=2)

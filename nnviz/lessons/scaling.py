@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz.core.checks import check_int, check_number
+from nnviz.core.checks import check_int, check_number, check_widths
 from nnviz.core.model import MLP
 from nnviz.core.records import Chart, Series
-from nnviz.data.datasets import Dataset, make_dataset
+from nnviz.data.dataset import Dataset, make_dataset
+from nnviz.lessons.checks import check_batch_sizes
 from nnviz.training.trainer import Trainer
 
 
@@ -24,23 +25,10 @@ def digits_data(seed: int = 0) -> Dataset:
     return make_dataset("digits", n_samples=1797, test_fraction=0.1, seed=seed)
 
 
-def _check_batch_sizes(batch_sizes: Sequence[int], n_train: int) -> tuple[int, ...]:
-    if isinstance(batch_sizes, str) or not isinstance(batch_sizes, Sequence) or not batch_sizes:
-        raise TypeError(f"batch_sizes must be a non-empty list of integers; got {batch_sizes!r}")
-    return tuple(
-        check_int(f"batch_sizes[{index}]", size, minimum=1, maximum=n_train)
-        for index, size in enumerate(batch_sizes)
-    )
-
-
-def _hidden(hidden: Sequence[int]) -> tuple[int, ...]:
-    if isinstance(hidden, str) or not isinstance(hidden, Sequence):
-        raise TypeError(f"hidden must be a list of layer widths such as (32,); got {hidden!r}")
-    return tuple(check_int(f"hidden[{index}]", h, minimum=1) for index, h in enumerate(hidden))
-
-
 def _trainer(data: Dataset, hidden: Sequence[int], batch_size: int, lr: float, **options):
-    sizes = (data.n_features, *_hidden(hidden), int(data.n_classes))
+    if data.n_classes is None:
+        raise TypeError(f"data must be a classification data set; {data.name!r} is {data.task}")
+    sizes = (data.n_features, *check_widths("hidden", hidden), data.n_classes)
     model = MLP(sizes, activation="relu", seed=options.pop("seed", 0))
     return Trainer(model, data, lr=lr, batch_size=batch_size, **options)
 
@@ -65,7 +53,7 @@ def measure_throughput(
 ) -> Throughput:
     """Examples per second of SGD at each batch size, each timed for about `seconds`."""
     data = digits_data() if data is None else data
-    batch_sizes = _check_batch_sizes(batch_sizes, len(data.X_train))
+    batch_sizes = check_batch_sizes(batch_sizes, len(data.X_train))
     seconds = check_number("seconds", seconds, minimum=0.0, strict_minimum=True)
     speeds, steps = [], []
     for batch_size in batch_sizes:
@@ -113,7 +101,7 @@ def loss_after_epochs(
 ) -> Convergence:
     """Plain SGD for `epochs` epochs at each batch size, with a fixed and a linearly scaled eta."""
     data = digits_data(seed) if data is None else data
-    batch_sizes = _check_batch_sizes(batch_sizes, len(data.X_train))
+    batch_sizes = check_batch_sizes(batch_sizes, len(data.X_train))
     epochs = check_int("epochs", epochs, minimum=1)
     lr = check_number("lr", lr, minimum=0.0, strict_minimum=True)
     smallest = min(batch_sizes)

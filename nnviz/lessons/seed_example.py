@@ -21,7 +21,7 @@ import torch
 from nnviz.core.checks import check_choice, check_int
 from nnviz.core.model import MLP
 from nnviz.core.records import Chart, Series
-from nnviz.data.datasets import Dataset, make_dataset
+from nnviz.data.dataset import Dataset, make_dataset
 from nnviz.training.trainer import Trainer
 
 SEED_SIZES: tuple[int, int, int] = (100, 50, 10)  # input_size, hidden_size, output_size
@@ -67,9 +67,9 @@ def seed_trainer(
     data = seed_data(seed) if data is None else data
     init = check_choice("init", init, INITS)
     hidden = check_int("hidden", hidden, minimum=1)
-    if data.task != "classification":
+    if data.task != "classification" or data.n_classes is None:
         raise ValueError(f"data must be a classification data set; {data.name!r} is {data.task}")
-    sizes = (data.n_features, hidden, int(data.n_classes))
+    sizes = (data.n_features, hidden, data.n_classes)
     model = SeedMLP(sizes, seed=seed) if init == "normal" else MLP(sizes, "relu", seed=seed)
     return Trainer(
         model,
@@ -116,7 +116,8 @@ def run_seed_example(
     """Train `trainer` for `epochs` more epochs, measuring both accuracies every `eval_every`."""
     epochs = check_int("epochs", epochs, minimum=1)
     eval_every = check_int("eval_every", eval_every, minimum=1)
-    if trainer.data.task != "classification":
+    classes = trainer.data.n_classes
+    if trainer.data.task != "classification" or classes is None:
         raise ValueError(f"trainer must train a classifier; its data is {trainer.data.task}")
     if trainer.steps_left_in_epoch != trainer.steps_per_epoch:
         raise ValueError("trainer is in the middle of an epoch; start from an epoch's beginning")
@@ -140,7 +141,7 @@ def run_seed_example(
         epochs=np.array([start_epoch + epoch for epoch, _ in measured]),
         train_accuracy=np.array([evaluation.train_metric for _, evaluation in measured]),
         test_accuracy=np.array([evaluation.test_metric for _, evaluation in measured]),
-        chance=1.0 / int(trainer.data.n_classes),
+        chance=1.0 / classes,
     )
 
 

@@ -20,7 +20,7 @@ from nnviz.core.checks import check_int
 from nnviz.core.losses import get_loss
 from nnviz.core.model import MLP
 from nnviz.core.records import Chart, Series
-from nnviz.lessons.gradient_descent import _check_batch_sizes
+from nnviz.lessons.checks import check_batch_sizes
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def gradient_noise(
     """Cosines of `samples` random batches per size (distinct examples within a batch) to the
     full-batch gradient of `model` on the training set."""
     n = int(data.X_train.shape[0])
-    sizes = [n if b is None else b for b in _check_batch_sizes(batch_sizes, n)]
+    sizes = [n if b is None else b for b in check_batch_sizes(batch_sizes, n, full_batch=True)]
     samples = check_int("samples", samples, minimum=2)
     gradients = per_example_gradients(model, data)
     # C is a mean over the batch, so a batch's gradient is the mean of its examples' gradients.
@@ -142,14 +142,15 @@ def first_layer_gradient(model: MLP, x, y) -> FirstLayerGradient:
     loss = get_loss(None, task, model.n_outputs)
     captured: list[torch.Tensor] = []
     # z^1 as the forward pass makes it, so autograd can also give dC/dz^1 = delta^1.
-    handle = model.layers[0].register_forward_hook(lambda module, args, z: captured.append(z))
+    first = model.linear_layers()[0]
+    handle = first.register_forward_hook(lambda module, args, z: captured.append(z))
     try:
         targets = loss.prepare_targets(target, model.n_outputs)
         cost = loss.function(model(inputs), targets)
     finally:
         handle.remove()
     # autograd.grad leaves the parameters' .grad alone: asking changes nothing in the model.
-    gradient, delta = torch.autograd.grad(cost, [model.layers[0].weight, captured[0]])
-    delta, point = delta[0].double().numpy(), inputs[0].double().numpy()
+    gradient, dc_dz = torch.autograd.grad(cost, [first.weight, captured[0]])
+    delta, point = dc_dz[0].double().numpy(), inputs[0].double().numpy()
     delta_x = np.outer(delta, point)
     return FirstLayerGradient(point, delta, gradient.double().numpy(), delta_x, delta_x * point)

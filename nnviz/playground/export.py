@@ -1,18 +1,57 @@
 """PlaygroundConfig.to_code: the run written out as a plain PyTorch script (torch + numpy).
 
-The data generators of the TF Playground sets are copied from nnviz.data.datasets' own source, so
+The generators of the TF Playground sets are copied from nnviz.data.generators' own source, so
 the script draws the very same points; the update w <- w - eta dC/dw is written out for sgd.
+It reads the config through _Settings and never imports config.py, which imports this module.
+Over 250 lines because most of it is the script itself, one template.
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
 from string import Template
+from typing import Any, Protocol
 
-from nnviz.data import datasets
-from nnviz.data.datasets import Dataset
-from nnviz.playground.config import CUSTOM, PLANE_SETS, REGRESSION_SETS, PlaygroundConfig, _text
+from nnviz.data import generators
+from nnviz.data.dataset import PLANE_SETS, REGRESSION_SETS, Dataset
+from nnviz.playground.options import CUSTOM, loss_for
+from nnviz.playground.validation import query_text
+
+
+class _Settings(Protocol):
+    """What the script reads of a PlaygroundConfig."""
+
+    @property
+    def dataset(self) -> str: ...
+    @property
+    def noise(self) -> float: ...
+    @property
+    def test_fraction(self) -> float: ...
+    @property
+    def n_samples(self) -> int: ...
+    @property
+    def batch_size(self) -> int | str: ...
+    @property
+    def hidden(self) -> tuple[int, ...]: ...
+    @property
+    def features(self) -> tuple[str, ...]: ...
+    @property
+    def activation(self) -> str: ...
+    @property
+    def lr(self) -> float: ...
+    @property
+    def optimizer(self) -> str: ...
+    @property
+    def regularization(self) -> str: ...
+    @property
+    def reg_rate(self) -> float: ...
+    @property
+    def loss(self) -> str: ...
+    @property
+    def seed(self) -> int: ...
+    def make_data(self, data: Dataset | None = None) -> Dataset: ...
+    def changed(self, other: Any) -> tuple[str, ...]: ...
+
 
 _SCRIPT = Template('''\
 """An nnviz Playground run as plain PyTorch: numpy and torch only$needs.
@@ -127,7 +166,7 @@ _SGD_UPDATE = """\
                     w -= LR * w.grad  # the seed's update: w <- w - eta dC/dw"""
 
 
-def _load_lines(config: PlaygroundConfig) -> tuple[str, str, str]:
+def _load_lines(config: _Settings) -> tuple[str, str, str]:
     """(generator source, lines that set inputs and labels, what the script needs besides)."""
     name = config.dataset
     if name in ("moons", "digits"):
@@ -149,26 +188,28 @@ def _load_lines(config: PlaygroundConfig) -> tuple[str, str, str]:
             '    raise NotImplementedError("load your inputs and labels here")'
         )
         return "", load, ""
-    # The very generator nnviz uses (TF Playground's), copied from nnviz.data.datasets.
-    function = getattr(datasets, f"_{name}")
+    # The very generator nnviz uses (TF Playground's), copied from nnviz.data.generators.
+    function = generators.PLAYGROUND[name]
     source = "\n\n" + inspect.getsource(function)
     if name == "multi_gauss":
-        rows = "".join(f"\n        {row}," for row in datasets._BUMPS.tolist())
-        source = f"\n_BUMPS = np.array(\n    [{rows}\n    ]\n)\n" + source
+        rows = "".join(f"\n        {row}," for row in generators.BUMPS.tolist())
+        source = f"\nBUMPS = np.array(\n    [{rows}\n    ]\n)\n" + source
     return source, f"    inputs, labels = {function.__name__}(rng, N_SAMPLES, NOISE)", ""
 
 
-def script(config: PlaygroundConfig, data: Dataset | None = None) -> str:
-    """A self-contained PyTorch script (torch + numpy) that trains `config`; see to_code."""
-    """The body of PlaygroundConfig.to_code."""
+def script(config: _Settings, data: Dataset | None, defaults: _Settings) -> str:
+    """A self-contained PyTorch script (torch + numpy) that trains `config`; see to_code.
+
+    Its docstring lists the settings that differ from `defaults`."""
     if config.dataset == CUSTOM:
         data = config.make_data(data)  # checks it; gives the task and the output width
-        task, n_outputs = data.task, data.n_outputs
+        task, n_outputs, name = data.task, data.n_outputs, data.name
     else:
         config.make_data(data)  # refuses data= for generated sets, as build does
         task = "regression" if config.dataset in REGRESSION_SETS else "classification"
         n_outputs = 10 if config.dataset in ("digits", "random") else 1
-    loss = config.loss_name(_Shape(task, n_outputs))
+        name = config.dataset
+    loss = loss_for(config.loss, task, n_outputs, name)
     generator, load, needs = _load_lines(config)
     inputs = "    inputs = torch.as_tensor(inputs, dtype=torch.float32)"
     if config.dataset == "digits" and config.noise > 0:
@@ -188,7 +229,10 @@ def script(config: PlaygroundConfig, data: Dataset | None = None) -> str:
     else:
         labels += ".float().reshape(-1, 1)"
     penalty = {"l1": "w.abs().sum()", "l2": "w.pow(2).sum()"}.get(config.regularization)
-    changed = [f"    {name}={_text(name, getattr(config, name))}" for name in config.changed(_BASE)]
+    changed = [
+        f"    {field}={query_text(field, getattr(config, field))}"
+        for field in config.changed(defaults)
+    ]
     return _SCRIPT.substitute(
         settings="\n".join(["Settings that differ from the Playground's defaults:", *changed])
         if changed
@@ -217,15 +261,3 @@ def script(config: PlaygroundConfig, data: Dataset | None = None) -> str:
         penalty=_PENALTY.format(penalty) if penalty else "",
         update=_SGD_UPDATE if config.optimizer == "sgd" else "            optimizer.step()",
     )
-
-
-@dataclass(frozen=True)
-class _Shape:
-    """What loss_name reads of a data set, for a set not generated yet."""
-
-    task: str
-    n_outputs: int
-    name: str = ""
-
-
-_BASE = PlaygroundConfig()  # the defaults, which to_code leaves out of its settings list

@@ -24,7 +24,7 @@ from nnviz.core.checks import check_int, check_number
 from nnviz.core.records import DataRecord, FieldRecord
 
 if TYPE_CHECKING:
-    from nnviz.data.datasets import Dataset
+    from nnviz.data.dataset import Dataset
     from nnviz.training.trainer import Trainer
 
 PLAYGROUND_SETS = ("circle", "xor", "gauss", "spiral", "plane", "multi_gauss")
@@ -205,20 +205,24 @@ def _build_data_record(dataset: Dataset, padding: float) -> DataRecord:
             return y.reshape(len(y), -1)[:, 0].numpy().astype(np.float32)  # the first target
         return y.reshape(-1).numpy().astype(np.int64)
 
-    record = dict(
+    train: np.ndarray | None = None
+    test: np.ndarray | None = None
+    extent: tuple[float, float, float, float] | None = None
+    if dataset.raw_train is not None and dataset.raw_test is not None:
+        train = dataset.raw_train.detach().cpu().numpy().astype(np.float32)
+        test = dataset.raw_test.detach().cpu().numpy().astype(np.float32).reshape(-1, 2)
+        extent = _extent(np.concatenate([train, test]), padding, dataset.name)
+    return DataRecord(
         name=dataset.name,
         task=dataset.task,
         n_classes=int(dataset.n_classes or 0),
         feature_names=tuple(dataset.feature_names),
         train_targets=targets(dataset.y_train),
         test_targets=targets(dataset.y_test),
+        train_points=train,
+        test_points=test,
+        extent=extent,
     )
-    if dataset.raw_train is not None:
-        train = dataset.raw_train.detach().cpu().numpy().astype(np.float32)
-        test = dataset.raw_test.detach().cpu().numpy().astype(np.float32).reshape(-1, 2)
-        record.update(train_points=train, test_points=test)
-        record["extent"] = _extent(np.concatenate([train, test]), padding, dataset.name)
-    return DataRecord(**record)
 
 
 def _extent(points: np.ndarray, padding: float, name: str) -> tuple[float, float, float, float]:

@@ -7,35 +7,35 @@ between on_train_batch_start and on_after_backward of a sampled step, so evaluat
 plotting never disturb them. The numpy engine calls no module: it hands the step's arrays over
 through trainer.layer_values(), which the probe files with plain numpy copies.
 
-Each sampled step is copied into a buffer on the device (two copies per step); the buffer is
+Each sampled step is copied into a StepBuffer on the device (nnviz.probes.buffer); the buffer is
 reduced, a block of steps at a time, by nnviz.probes.reduction and brought to the host in one
-transfer when it fills, when training pauses or ends, and whenever `last` or `history` is read.
+transfer when it fills, when training pauses or ends, and whenever `last` or `history` is read;
+the rows go into a ProbeHistory (nnviz.probes.probe_history).
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any, cast
 
-import numpy as np
 import torch
 from torch import nn
 
 from nnviz.core.callbacks import Batch, Callback
 from nnviz.core.checks import check_choice, check_int
-from nnviz.core.history import BoundedTable
+from nnviz.core.model import MLP
 from nnviz.core.records import ProbeRecord, StepRecord
+from nnviz.core.trainer_protocol import LayerValues, TrainerProtocol
+from nnviz.probes.buffer import Arrays, StepBuffer, make_layout
+from nnviz.probes.probe_history import ProbeHistory
 from nnviz.probes.reduction import Layout
-from nnviz.training.numpy_engine import LayerValues
-
-if TYPE_CHECKING:
-    from nnviz.training.trainer import Trainer
 
 BACKENDS = ("auto", "numpy", "torch")
-_BUFFER_BYTES = 16 * 2**20  # at most this much device memory for not-yet-reduced steps
+# What `last` is decoded from: layout, statistics row, arrays, step, activation names.
+_Newest = tuple[Layout, Any, Arrays | None, int, list[str]]
 
 
 class LayerProbe(Callback):
@@ -59,14 +59,16 @@ class LayerProbe(Callback):
         self.buffer_steps = check_int("buffer_steps", buffer_steps, minimum=1, maximum=4096)
         self._lock = threading.RLock()  # the training thread writes, a notebook thread reads
         self.history = ProbeHistory(self._flush, self._lock)
-        self._handles: list = []
+        self._handles: list[torch.utils.hooks.RemovableHandle] = []
         self._sampling = self._pending = self._sampled = False
         self._before: tuple = (None, None)  # trainer.parameters_before_step and its numpy view
-        self._buffer: _Buffer | None = None
+        self._buffer: StepBuffer | None = None
         self._layouts: dict[int, Layout] = {}
-        self._last: tuple | None = None  # what `last` is decoded from, replaced per flush
-        self._decoded: tuple = (None, None)  # (the _last it came from, its ProbeRecord)
+        self._last: _Newest | None = None  # what `last` is decoded from, replaced per flush
+        # (the _last it came from, its ProbeRecord)
+        self._decoded: tuple[_Newest | None, ProbeRecord | None] = (None, None)
         self._names: list[str] | None = None
+        self._inactive: Callable[..., Any]  # the activation's, set with _names
 
     # ------------------------------------------------------------------ hooks on the model
     @contextlib.contextmanager
@@ -125,26 +127,26 @@ class LayerProbe(Callback):
             output.retain_grad()  # autograd will leave delta = dC/dz in output.grad
 
     # ------------------------------------------------------------------ callback hooks
-    def on_fit_start(self, trainer: Trainer) -> None:
+    def on_fit_start(self, trainer: TrainerProtocol) -> None:
         """Hook the trainer's model."""
         self._hook(trainer.model)
 
-    def on_fit_end(self, trainer: Trainer) -> None:
+    def on_fit_end(self, trainer: TrainerProtocol) -> None:
         """Reduce what is buffered and unhook."""
         self.detach()
 
-    def on_train_batch_start(self, trainer: Trainer, batch: Batch) -> None:
+    def on_train_batch_start(self, trainer: TrainerProtocol, batch: Batch) -> None:
         """Open the capture window if this step is sampled (every `every` steps)."""
         self._sampled = (trainer.step_count + 1) % self.every == 0
         # Only autograd's forward pass goes through the hooks; the numpy engine hands over.
         self._sampling = self._sampled and trainer.engine == "autograd"
 
-    def on_after_backward(self, trainer: Trainer) -> None:
+    def on_after_backward(self, trainer: TrainerProtocol) -> None:
         """Close the capture window: later forward passes (evaluation) are not this step's."""
         # The gradients stay in .grad until the next step: nothing to copy yet.
         self._pending, self._sampling, self._sampled = self._sampled, False, False
 
-    def on_train_batch_end(self, trainer: Trainer, record: StepRecord) -> None:
+    def on_train_batch_end(self, trainer: TrainerProtocol, record: StepRecord) -> None:
         """File the step's a, z, delta, input, parameters and gradients into the buffer."""
         if not self._pending:
             return
@@ -166,15 +168,15 @@ class LayerProbe(Callback):
         sources.append(trainer.parameters_before_step)  # what this step's forward pass used
         sources += [p.grad for p in self._parameters]
         sources += self._parameters  # after the update
-        with self._lock, torch.no_grad():
+        with self._lock:
             buffer = self._buffer_for(outputs[0].shape[0], trainer)
-            torch._foreach_copy_(buffer.slots[buffer.count], sources)  # one call, every copy
-            buffer.steps.append(record.step)
-            buffer.count += 1
-            if buffer.count == buffer.capacity:
+            buffer.add_tensors(sources, record.step)
+            if buffer.full:
                 self._flush()
 
-    def _file_values(self, trainer: Trainer, values: LayerValues, record: StepRecord) -> None:
+    def _file_values(
+        self, trainer: TrainerProtocol, values: LayerValues, record: StepRecord
+    ) -> None:
         """File a numpy engine step: the same sources in the same order, copied by numpy."""
         self._name_layers(trainer)
         a_prev, z = values.a_prev, values.z
@@ -187,91 +189,53 @@ class LayerProbe(Callback):
         sources += [self._before[1], values.gradient, *values.parameters]
         with self._lock:
             buffer = self._buffer_for(len(a_prev[0]), trainer)
-            for target, source in zip(buffer.numpy_slot(buffer.count), sources, strict=True):
-                target[...] = source
-            buffer.steps.append(record.step)
-            buffer.count += 1
-            if buffer.count == buffer.capacity:
+            buffer.add_arrays(sources, record.step)
+            if buffer.full:
                 self._flush()
 
-    def _name_layers(self, trainer: Trainer) -> None:
+    def _name_layers(self, trainer: TrainerProtocol) -> None:
         if self._names is None:
-            hidden = [trainer.model.activation.name] * (len(self._layers) - 1)
-            self._names = [*hidden, trainer.loss.output_name]
-            self._inactive = trainer.model.activation.inactive
+            activation = cast(MLP, trainer.model).activation  # _hook took it: an MLP's layers
+            self._names = [*[activation.name] * (len(self._layers) - 1), trainer.loss.output_name]
+            self._inactive = activation.inactive
 
-    def _buffer_for(self, batch: int, trainer: Trainer) -> _Buffer:
+    def _buffer_for(self, batch: int, trainer: TrainerProtocol) -> StepBuffer:
         buffer = self._buffer
         if buffer is None or buffer.batch != batch:
             self._flush()
             layout = self._layouts.get(batch)
             if layout is None:
-                layout = self._make_layout(batch)
+                layout = make_layout(
+                    self._architecture,
+                    self._parameters,
+                    batch,
+                    self.bins,
+                    self.backend,
+                    self.buffer_steps,
+                )
                 self._layouts[batch] = layout
-            buffer = _Buffer(layout, self._parameters, self.arrays, trainer.loss.output)
+            buffer = StepBuffer(layout, self._parameters, self.arrays, trainer.loss.output)
             self._buffer = buffer
         return buffer
-
-    def _make_layout(self, batch: int) -> Layout:
-        widths, n_inputs, device = self._architecture
-        backend = self.backend
-        if backend == "auto":
-            backend = "numpy" if device.type == "cpu" else "torch"
-        n_parameters = sum(p.numel() for p in self._parameters)
-        step_bytes = 4 * (batch * (3 * sum(widths) + n_inputs) + 3 * n_parameters)
-        capacity = max(1, min(self.buffer_steps, _BUFFER_BYTES // step_bytes))
-        return Layout(list(widths), n_inputs, batch, self.bins, device, backend, capacity)
 
     # ------------------------------------------------------------------ reduction
     def _flush(self) -> None:
         """Reduce the buffered steps, one transfer to the host, into `history` and `last`."""
         with self._lock:
             buffer = self._buffer
-            if buffer is None or buffer.count == 0:
+            if buffer is None or buffer.count == 0 or self._names is None:
                 return
-            count, layout = buffer.count, buffer.layout
-            xp = layout.xp
-            with torch.no_grad():
-                output = buffer.matrices[:count, :, buffer.output_columns]
-                output.copy_(buffer.output(output))  # z^L -> a^L, for the block at once
-                statistics = layout.reduce(
-                    buffer.backend(buffer.matrices[:count]),
-                    buffer.backend(buffer.parameters[:count]),
-                    buffer.parameter_sums,
-                    self._inactive,
-                )
-                pieces = [statistics.reshape(-1)]
-                if self.arrays:
-                    last = count - 1
-                    pieces += [
-                        buffer.backend(buffer.matrices[last]).reshape(-1),
-                        buffer.backend(buffer.inputs[last]).reshape(-1),
-                        buffer.backend(buffer.parameters[last, :2]).reshape(-1),
-                    ]
-                host = xp.concatenate(pieces)
-                host = host if xp is np else host.cpu().numpy()  # the one transfer
-            rows = host[: count * layout.n_statistics].reshape(count, layout.n_statistics)
-            arrays = None
-            if self.arrays:
-                rest = host[count * layout.n_statistics :]
-                matrix_size = layout.batch * layout.columns
-                input_size = layout.batch * layout.n_inputs
-                arrays = (
-                    rest[:matrix_size].reshape(layout.batch, layout.columns),
-                    rest[matrix_size : matrix_size + input_size].reshape(layout.batch, -1),
-                    rest[matrix_size + input_size :].reshape(2, -1),
-                )
-            self.history.extend(layout, buffer.steps, rows, self.history_size)
+            rows, arrays = buffer.reduce(self._inactive)
+            self.history.extend(buffer.layout, buffer.steps, rows, self.history_size)
             # One assignment: a reader on another thread sees the old step or the new.
-            self._last = (layout, rows[-1], arrays, buffer.steps[-1], self._names)
-            buffer.count = 0
-            buffer.steps = []
+            self._last = (buffer.layout, rows[-1], arrays, buffer.steps[-1], self._names)
+            buffer.empty()
 
     def reset(self) -> None:
         """Forget what was recorded (the Runner calls this when its trainer starts over)."""
         with self._lock:
             if self._buffer is not None:
-                self._buffer.count, self._buffer.steps = 0, []
+                self._buffer.empty()
             self._last, self._decoded = None, (None, None)
             self.history.clear()
 
@@ -290,121 +254,3 @@ class LayerProbe(Callback):
 
     def __repr__(self) -> str:
         return f"LayerProbe(every={self.every}, bins={self.bins}, arrays={self.arrays})"
-
-
-class _Buffer:
-    """Device memory for the sampled steps of one batch size that are not yet reduced."""
-
-    def __init__(
-        self, layout: Layout, parameters: list[torch.Tensor], arrays: bool, output
-    ) -> None:
-        capacity = layout.capacity
-        device = parameters[0].device
-        self.layout, self.batch, self.count, self.capacity = layout, layout.batch, 0, capacity
-        self.output = output  # the loss's output function, z^L -> a^L
-        self.steps: list[int] = []
-        self.matrices = torch.empty(capacity, layout.batch, layout.columns, device=device)
-        self.inputs = torch.empty(capacity, layout.batch, layout.n_inputs, device=device)
-        sizes = [p.numel() for p in parameters]
-        self.parameters = torch.empty(capacity, 3, sum(sizes), device=device)
-        layer_of_parameter = np.repeat(np.repeat(np.arange(layout.n_layers), 2), sizes)
-        self.parameter_sums = layout.parameter_sums(layer_of_parameter)
-        self.backend = (lambda t: t.numpy()) if layout.xp is np else (lambda t: t)
-        last = layout.n_layers - 1
-        self.output_columns = slice(layout.unit_starts[last], layout.unit_starts[last + 1])
-        # Per slot, the views that one _foreach_copy_ fills from a step's tensors, in the
-        # order LayerProbe lists them: a (hidden), z^L, z, delta, [input], before, grads, after.
-        blocks = [
-            slice(q * layout.units + start, q * layout.units + stop)
-            for q in range(3)
-            for start, stop in zip(layout.unit_starts[:-1], layout.unit_starts[1:], strict=True)
-        ]
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        self.slots = []
-        for slot in range(capacity):
-            views = [self.matrices[slot][:, block] for block in blocks]
-            if arrays:
-                views.append(self.inputs[slot])
-            before, gradient, after = self.parameters[slot]
-            views.append(before)
-            for flat in (gradient, after):
-                views += [
-                    flat[starts[i] : starts[i + 1]].view(p.shape) for i, p in enumerate(parameters)
-                ]
-            self.slots.append(views)
-        self._blocks, self._arrays, self._numpy_slots = blocks, arrays, {}
-        self._shapes = [
-            (int(start), int(stop), p.shape)
-            for start, stop, p in zip(starts[:-1], starts[1:], parameters, strict=True)
-        ]
-
-    def numpy_slot(self, slot: int) -> list[np.ndarray]:
-        """numpy views of a slot (CPU only) in _file_values' order: the gradient flat, in one."""
-        views = self._numpy_slots.get(slot)
-        if views is None:
-            matrix = self.matrices[slot].numpy()
-            views = [matrix[:, block] for block in self._blocks]
-            if self._arrays:
-                views.append(self.inputs[slot].numpy())
-            before, gradient, after = self.parameters[slot].numpy()
-            views += [before, gradient]
-            views += [after[start:stop].reshape(shape) for start, stop, shape in self._shapes]
-            self._numpy_slots[slot] = views
-        return views
-
-
-class ProbeHistory:
-    """The probe's statistics per sampled step, in bounded memory; decoded when read."""
-
-    def __init__(self, flush, lock: threading.RLock) -> None:
-        self._flush = flush  # brings the probe's buffered steps in before any read
-        self._lock = lock  # the probe's: no row is read while the training thread writes one
-        self.clear()
-
-    def clear(self) -> None:
-        """Forget every row."""
-        self._table: BoundedTable | None = None
-        self._layout: Layout | None = None
-
-    def extend(self, layout: Layout, steps: list[int], rows: np.ndarray, size: int) -> None:
-        """Add reduced steps (the probe calls this)."""
-        if self._table is None or self._layout.n_statistics != layout.n_statistics:
-            columns = {"step": (), "batch_size": (), "statistics": (layout.n_statistics,)}
-            self._table = BoundedTable(columns, size, max(size // 4, 1), dtype=np.float32)
-        self._layout = layout
-        for step, row in zip(steps, rows, strict=True):
-            self._table.append(step, layout.batch, row)
-
-    def __len__(self) -> int:
-        self._flush()
-        return 0 if self._table is None else len(self._table)
-
-    @property
-    def total(self) -> int:
-        """Sampled steps ever recorded (the oldest may have been thinned out of memory)."""
-        self._flush()
-        return 0 if self._table is None else self._table.total
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        """'step', 'batch_size', or a statistic such as 'a_mean' with shape (rows, layers)."""
-        return self._column(name, self.to_dict())
-
-    def to_dict(self) -> dict[str, np.ndarray]:
-        """Every statistic over the kept rows."""
-        with self._lock:
-            self._flush()
-            if self._table is None:
-                raise KeyError("the probe has recorded nothing yet")
-            batch = self._table["batch_size"]
-            statistics, step = self._table["statistics"], self._table["step"].astype(np.int64)
-        decoded = self._layout.decode(statistics, batch)
-        return {"step": step, "batch_size": batch.astype(np.int64), **decoded}
-
-    @staticmethod
-    def _column(name: str, columns: dict[str, np.ndarray]) -> np.ndarray:
-        if name not in columns:
-            raise KeyError(f"no statistic {name!r}; choose from {', '.join(columns)}")
-        return columns[name]
-
-    def __repr__(self) -> str:
-        return f"ProbeHistory({len(self)} rows kept of {self.total})"

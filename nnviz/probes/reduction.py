@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import torch
@@ -68,6 +69,8 @@ class Layout:
         self.n_statistics = (5 + bins) * self.n_segments + self.hidden_units + 3 * self.n_layers
         self.edge_fractions = np.linspace(0.0, 1.0, bins + 1)
         # Reductions over an axis: numpy's ufunc methods skip the Python wrappers of np.amin.
+        self._least: Callable[..., Any]
+        self._most: Callable[..., Any]
         if backend == "numpy":
             self._least, self._most = np.minimum.reduce, np.maximum.reduce
         else:
@@ -173,14 +176,7 @@ class Layout:
         stats = self.decode(statistics[None], np.asarray([self.batch]))
         layers, offset = [], 0
         for l, width in enumerate(self.widths):
-            summaries = {
-                q: Summary(
-                    *(float(stats[f"{q}_{name}"][0, l]) for name in ("mean", "std", "min", "max")),
-                    counts=stats[f"{q}_counts"][0, l],
-                    edges=stats[f"{q}_edges"][0, l],
-                )
-                for q in QUANTITIES
-            }
+            summaries = {q: _summary(stats, q, l) for q in QUANTITIES}
             start, stop = self.unit_starts[l], self.unit_starts[l + 1]
             fields: dict[str, np.ndarray] = {}
             if arrays is not None:
@@ -214,6 +210,16 @@ class Layout:
                 )
             )
         return ProbeRecord(step=step, batch_size=self.batch, layers=tuple(layers))
+
+
+def _summary(stats: dict[str, np.ndarray], quantity: str, layer: int) -> Summary:
+    """The Summary of `quantity` in `layer` from decoded statistics of one row."""
+    moments = [
+        float(stats[f"{quantity}_{name}"][0, layer]) for name in ("mean", "std", "min", "max")
+    ]
+    mean, std, low, high = moments
+    counts, edges = stats[f"{quantity}_counts"][0, layer], stats[f"{quantity}_edges"][0, layer]
+    return Summary(mean=mean, std=std, min=low, max=high, counts=counts, edges=edges)
 
 
 def _onehot(index: np.ndarray, classes: int) -> np.ndarray:

@@ -19,74 +19,61 @@ flat buffer whose views are the parameters' `.grad`, so callbacks reading p.grad
 torch.optim's momentum and Adam step on them: the very same code, so exactly their semantics.
 Results differ from autograd's only by float32 rounding (another order of the same sums).
 
-engine="auto" picks numpy where that holds: on the CPU, for an nnviz.MLP whose parameters are
-float32, trainable and unhooked, with an activation and a loss that carry numpy forms; anything
-else trains by autograd (`refusal` says why). Module hooks never fire with this engine, as nothing
-calls the module: LayerProbe takes this step's arrays from `layer_values()` instead.
+Which configurations it trains exactly, and so where engine="auto" picks it, is
+nnviz.training.compatibility's to say. Module hooks never fire with this engine, as nothing calls
+the module: LayerProbe takes this step's arrays from `layer_values()` instead.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+from typing import TypeVar
 
 import numpy as np
 import torch
 from torch import nn
 
-from nnviz.core.losses import Loss
+from nnviz.core.losses import Loss, numpy_squared_error_accuracy, numpy_targets
 from nnviz.core.model import MLP
-
-
-@dataclass(frozen=True, slots=True)
-class LayerValues:
-    """One step of the numpy engine, per layer l (numpy arrays, valid until the next step)."""
-
-    a_prev: tuple[np.ndarray, ...]  # a^(l-1), (batch, n_in): the batch, then sigma(z) per layer
-    z: tuple[np.ndarray, ...]  # z^l, (batch, n_out); the last is the logits z^L
-    delta: tuple[np.ndarray, ...]  # dC/dz^l of the data loss, (batch, n_out)
-    gradient: np.ndarray  # dC_total/dtheta, flat in model.parameters() order (p.grad views it)
-    parameters: tuple[np.ndarray, ...]  # the model's parameters now (views of their memory)
-
-
-def refusal(model: nn.Module, loss: Loss, device: torch.device) -> str | None:
-    """Why the numpy engine would not train this configuration exactly; None when it would."""
-    if device.type != "cpu":
-        return f"it runs on the CPU, and device={str(device)!r}"
-    if not isinstance(model, MLP) or type(model).forward is not MLP.forward:
-        return f"it knows the forward pass of nnviz.MLP only, and the model is a {type(model)}"
-    layers = list(model.layers)
-    expected = [p for layer in layers for p in (layer.weight, layer.bias)]
-    parameters = list(model.parameters())
-    if not all(type(layer) is nn.Linear for layer in layers) or [id(p) for p in parameters] != [
-        id(p) for p in expected
-    ]:
-        return "the model has parameters or layers other than the MLP's Linear layers"
-    if any(p.dtype != torch.float32 for p in parameters):
-        return f"its arithmetic is float32, and the parameters are {parameters[0].dtype}"
-    if not all(p.requires_grad for p in parameters):
-        return "some parameters are frozen (requires_grad=False)"
-    if any(getattr(p, "_backward_hooks", None) for p in parameters) or any(
-        module._forward_hooks or module._forward_pre_hooks or module._backward_hooks
-        for module in model.modules()
-    ):
-        return "the model has hooks, which only a forward pass through the module fires"
-    activation = model.activation
-    if activation.numpy_function is None or activation.numpy_derivative is None:
-        return f"activation {activation.name!r} has no numpy form"
-    if loss.numpy_cost is None or loss.numpy_metric is None:
-        return f"loss {loss.name!r} has no numpy form"
-    return None
+from nnviz.core.trainer_protocol import LayerValues
+from nnviz.training.compatibility import refusal
+from nnviz.training.engine import TrainingSets
 
 
 class NumpyEngine:
     """Forward pass, backward pass and plain-SGD update of an nnviz.MLP in numpy (see above)."""
 
-    def __init__(self, model: MLP, loss: Loss, regularization: str, reg_rate: float) -> None:
+    name = "numpy"
+
+    def __init__(
+        self,
+        model: nn.Module,
+        loss: Loss,
+        regularization: str,
+        reg_rate: float,
+        sets: TrainingSets,
+        labels_by_squares: bool = False,
+    ) -> None:
+        reason = refusal(model, loss, sets.train_inputs.device)
+        if reason is not None or not isinstance(model, MLP):
+            raise ValueError(f"the numpy engine cannot train this configuration exactly: {reason}")
         self.model, self.loss = model, loss
-        self._sigma = model.activation.numpy_function
-        self._sigma_derivative = model.activation.numpy_derivative
+        # refusal() has checked that each of these numpy forms exists.
+        self._sigma = _present(model.activation.numpy_function)
+        self._sigma_derivative = _present(model.activation.numpy_derivative)
+        self._cost = _present(loss.numpy_cost)
+        # Squared error on class labels (TF Playground's choice) is scored by accuracy.
+        self._metric = _present(
+            numpy_squared_error_accuracy if labels_by_squares else loss.numpy_metric
+        )
         self._regularization = regularization
         self._rate = np.float32(reg_rate)
+        # The splits as numpy: inputs share the tensors' memory, targets become the matrix y.
+        self._train_inputs = sets.train_inputs.numpy()
+        self._train_targets = numpy_targets(sets.train_targets, sets.n_outputs)
+        self._test_inputs = sets.test_inputs.numpy()
+        self._test_targets = numpy_targets(sets.test_targets, sets.n_outputs)
+        self._epoch_inputs, self._epoch_targets = self._train_inputs, self._train_targets
         self._torch_parameters = list(model.parameters())
         sizes = [p.numel() for p in self._torch_parameters]
         # One flat buffer holds every gradient, and another eta times it for the update.
@@ -106,8 +93,10 @@ class NumpyEngine:
                 torch.from_numpy(self._step).split(sizes), self._torch_parameters, strict=True
             )
         ]
-        self._forward: tuple = ()  # this step's a_prev, z and delta^L, for backward
-        self._deltas: list[np.ndarray] | None = None  # this step's deltas, once backward ran
+        self._before: list[np.ndarray] = []  # where copy_before_step writes
+        # This step's a_prev, z and delta^L, for backward; its deltas once backward ran.
+        self._forward: tuple[list[np.ndarray], list[np.ndarray], np.ndarray] | None = None
+        self._deltas: list[np.ndarray] | None = None
         self.bind()
 
     def bind(self) -> None:
@@ -124,12 +113,19 @@ class NumpyEngine:
         self._transposed = [weight.T for weight in self._weights]
 
     # ------------------------------------------------------------------ one training step
-    def forward(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
-        """z and a of every layer for the batch; returns (C, lambda R) as floats."""
+    def start_epoch(self, order: torch.Tensor, inputs: torch.Tensor, targets: torch.Tensor) -> None:
+        """Take this epoch's shuffled training set (inputs as numpy, targets as y[order])."""
+        self._epoch_inputs = inputs.numpy()  # the same memory
+        self._epoch_targets = self._train_targets[order.numpy()]
+
+    def forward(self, start: int, stop: int) -> tuple[float, float]:
+        """z and a of every layer for the epoch's examples [start, stop); returns (C, lambda R)."""
         if self._pointers != [p.data_ptr() for p in self._torch_parameters]:
             self.bind()  # someone replaced .data (model.to, load_state_dict(assign=True))
+        inputs, targets = self._epoch_inputs[start:stop], self._epoch_targets[start:stop]
         sigma, a = self._sigma, inputs
-        a_prev, zs = [inputs], []
+        a_prev: list[np.ndarray] = [inputs]
+        zs: list[np.ndarray] = []
         for transposed, bias in zip(self._transposed, self._biases, strict=True):
             if zs:  # the last z^L stays logits: the loss applies its own output function
                 a = sigma(zs[-1])
@@ -137,12 +133,14 @@ class NumpyEngine:
             z = a @ transposed
             z += bias
             zs.append(z)
-        cost, delta = self.loss.numpy_cost(z, targets)
+        cost, delta = self._cost(z, targets)
         self._forward, self._deltas = (a_prev, zs, delta), None
         return float(cost), self.penalty()
 
     def backward(self) -> None:
         """delta, dC/dW and dC/db of every layer, penalty included, into the flat gradient."""
+        if self._forward is None:
+            raise RuntimeError("backward() needs a forward() first")
         a_prev, zs, delta = self._forward
         deltas = [delta] * len(zs)
         for l in range(len(zs) - 1, -1, -1):
@@ -162,20 +160,35 @@ class NumpyEngine:
                 parameter.grad = gradient
         self._deltas = deltas
 
+    def bind_before_step(self, before: list[torch.Tensor]) -> None:
+        """Write copy_before_step into `before` (through numpy views: cheaper copies)."""
+        self._before = [tensor.numpy() for tensor in before]
+
+    def copy_before_step(self) -> None:
+        """Copy the parameters into the bound before-step tensors."""
+        for before, value in zip(self._before, self.parameters, strict=True):
+            before[...] = value
+
     def sgd(self, eta: float) -> None:
         """The seed's update w <- w - eta dC/dw, on the model's parameters in place."""
         np.multiply(self.gradient, eta, out=self._step)
         for value, step in zip(self.parameters, self._steps, strict=True):
             value -= step
 
-    def values(self) -> LayerValues | None:
+    def layer_values(self) -> LayerValues | None:
         """The latest step's arrays, from its backward pass on (None before the first)."""
-        if self._deltas is None:
+        if self._forward is None or self._deltas is None:
             return None  # no step yet, or one that stopped after its forward pass
         a_prev, zs, _ = self._forward
         return LayerValues(
             tuple(a_prev), tuple(zs), tuple(self._deltas), self.gradient, tuple(self.parameters)
         )
+
+    def quiet(self) -> contextlib.AbstractContextManager[object]:
+        """No numpy warnings: a run about to diverge overflows to inf, which the divergence check
+        reports (torch never warns either). Entered once per session: it costs more than a step's
+        numpy operation."""
+        return np.errstate(over="ignore", invalid="ignore", divide="ignore")
 
     # ------------------------------------------------------------------ measuring
     def penalty(self) -> float:
@@ -200,8 +213,22 @@ class NumpyEngine:
                 a = self._sigma(a)
         return a
 
-    def measure(self, inputs: np.ndarray, targets: np.ndarray, metric) -> tuple[float, float]:
-        """Data loss C and metric(z^L, y) over a whole split."""
+    def measure(self, train: bool) -> tuple[float, float]:
+        """Data loss C and metric(z^L, y) over the training or the test split."""
+        inputs, targets = (
+            (self._train_inputs, self._train_targets)
+            if train
+            else (self._test_inputs, self._test_targets)
+        )
         outputs = self.outputs(inputs)
-        cost, _ = self.loss.numpy_cost(outputs, targets)
-        return float(cost), float(metric(outputs, targets))
+        cost, _ = self._cost(outputs, targets)
+        return float(cost), float(self._metric(outputs, targets))
+
+
+Form = TypeVar("Form")
+
+
+def _present(form: Form | None) -> Form:
+    if form is None:
+        raise ValueError("the numpy engine needs the numpy form of the activation and the loss")
+    return form

@@ -4,6 +4,16 @@ Every view is a `View`: subscribe it to a Runner (`runner.subscribe(view)`) or c
 `view.update(update)`, and display it (`view` or `view.widget`) in a notebook or a dashboard.
 Several views on one runner: `runner.subscribe(ViewGroup(views))` sends their redraws after each
 update as one message.
+
+The views: loss.py (with buckets.py), boundary.py (boundary_colours.py), network.py (its numbers
+in network_geometry.py, plain numpy; its traces in network_drawing.py; the neuron's equations in
+network_panel.py), layers.py (histograms.py), weights.py, charts.py (the lessons' Charts and
+Surfaces) and gradient_views.py (lesson 03 as text). What they share: base.py (View, ViewGroup),
+style.py (palette and layout). The figure and its wire: figure.py (Figure), assets.py (the
+browser's static files), wire.py (messages, binary buffers), rasters.py (heatmaps as images).
+
+May import: nnviz.core (records, checks), nnviz.explain, nnviz.lessons.records, nnviz.mathml,
+plotly, ipywidgets, numpy. Never torch, or anything that imports it.
 """
 
 from nnviz.views.base import View, ViewGroup

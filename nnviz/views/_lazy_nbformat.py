@@ -35,7 +35,7 @@ def import_plotly_io_without_nbformat() -> None:
     """Import plotly.io with nbformat deferred until plotly or anyone else uses it."""
     if "nbformat" in sys.modules or "plotly.io" in sys.modules:
         return
-    from _plotly_utils import optional_imports
+    from _plotly_utils import optional_imports  # type: ignore[import-untyped]  # no stubs
 
     skipped = getattr(optional_imports, "_not_importable", None)
     if not isinstance(skipped, set):

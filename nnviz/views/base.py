@@ -9,6 +9,8 @@ never imports torch and never reads the trainer back.
     runner.subscribe(ViewGroup(views))  # the same for several views, whose redraws after
                                  # one update reach the browser as one message
     view.update(update)          # keep and redraw now (tests, notebooks)
+
+Views send only what changed since their last draw: only_changed keeps what was sent.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import time
 from collections.abc import Iterable
 
 import ipywidgets as widgets
+import numpy as np
 
 from nnviz.core.records import RunnerUpdate
-from nnviz.views.figure import Figure, make_figure, one_message
+from nnviz.views.figure import Figure, make_figure
+from nnviz.views.wire import one_message
 
 BROWSER_PATIENCE = 5.0  # s without an acknowledgement before a view sends again anyway
 
@@ -123,3 +127,18 @@ class ViewGroup:
                     failure = failure or error
         if failure is not None:
             raise failure
+
+
+def only_changed(sent: dict, values: dict, prefix: object = None) -> dict:
+    """The entries of `values` that differ from what `sent` records under (prefix, key), which
+    are recorded as sent: what a view need not resend (equal arrays, titles, settings)."""
+    changed = {}
+    for key, value in values.items():
+        old = sent.get((prefix, key), sent)  # `sent` itself: a marker for never sent
+        if isinstance(value, np.ndarray) or isinstance(old, np.ndarray):
+            same = isinstance(old, np.ndarray) and np.array_equal(old, value, equal_nan=True)
+        else:
+            same = old is not sent and type(old) is type(value) and old == value
+        if not same:
+            changed[key] = sent[prefix, key] = value
+    return changed

@@ -20,12 +20,9 @@ import plotly.graph_objects as go
 
 from nnviz.core.records import DataRecord, FieldRecord, RunnerUpdate
 from nnviz.views.base import View
-from nnviz.views.figure import quantize
+from nnviz.views.boundary_colours import DIVERGING, colour_scales, plane_values
+from nnviz.views.rasters import quantize
 
-ORANGE, NEAR_WHITE, BLUE = "#f59322", "#e8eaeb", "#0877bd"  # TF Playground's colour scale
-DIVERGING = [[0.0, ORANGE], [0.5, NEAR_WHITE], [1.0, BLUE]]
-CLASS_COLOURS = (ORANGE, BLUE, "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
-_SHADE = 0.45  # K classes: z = class - 0.45 .. class + 0.45 as the confidence rises
 _TRAIN, _TEST, _CONFUSION = range(3)  # traces; the plane is raster 0
 
 
@@ -125,17 +122,19 @@ class DecisionBoundaryView(View):
             self._show_plane(False)
             self._set_title("waiting for the first update")
             return
-        data, plane = field.data, field.output is not None
+        data, output = field.data, field.output
+        plane = output is not None
         if data is not self._drawn_data:
             self._draw_data(field, plane)
         shown = (plane, plane and self._show_test, not plane and field.confusion is not None)
         self._show(shown)
         self._show_plane(plane)
-        if plane:
+        if output is not None:
             if self._drawn_colours != (data, self._discretize):
                 self._draw_colours(data)
             low, high = self._levels
-            self.figure.set_raster(0, z=quantize(self._plane_z(field), low, high))
+            z = plane_values(data, output, field.confidence, self._discretize)
+            self.figure.set_raster(0, z=quantize(z, low, high))
         elif field.confusion is not None:
             self.figure.assign(_CONFUSION, {"z": np.asarray(field.confusion, np.int32)})
         self._set_title(_title(field, plane))
@@ -174,28 +173,34 @@ class DecisionBoundaryView(View):
         layout: dict[str, object] = {}
         axes: dict[str, tuple] = {}  # title, range, autorange per axis
         if plane:
-            x_min, x_max, y_min, y_max = (float(value) for value in data.extent)
+            extent, train, test = data.extent, data.train_points, data.test_points
+            if extent is None or train is None or test is None:
+                raise ValueError(f"a plane needs the points and extent of {data.name!r}; got None")
+            grid_x, grid_y = _grid(field)
+            x_min, x_max, y_min, y_max = (float(value) for value in extent)
             # The grid values are cell centres: the image spans half a cell beyond them.
-            half_x = (x_max - x_min) / (2 * (len(field.grid_x) - 1))
-            half_y = (y_max - y_min) / (2 * (len(field.grid_y) - 1))
-            x = (float(field.grid_x[0]) - half_x, float(field.grid_x[-1]) + half_x)
-            y = (float(field.grid_y[0]) - half_y, float(field.grid_y[-1]) + half_y)
+            half_x = (x_max - x_min) / (2 * (len(grid_x) - 1))
+            half_y = (y_max - y_min) / (2 * (len(grid_y) - 1))
+            x = (float(grid_x[0]) - half_x, float(grid_x[-1]) + half_x)
+            y = (float(grid_y[0]) - half_y, float(grid_y[-1]) + half_y)
             figure.set_raster(0, x=x, y=y)
             axes = {"xaxis": ("x1", [x_min, x_max], False), "yaxis": ("x2", [y_min, y_max], False)}
             kind = "value" if data.task == "regression" else "class"
             hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{kind} %{{marker.color:.3g}}<extra></extra>"
             for index, points, targets, outline in (
-                (_TRAIN, data.train_points, data.train_targets, "white"),
-                (_TEST, data.test_points, data.test_targets, "black"),
+                (_TRAIN, train, data.train_targets, "white"),
+                (_TEST, test, data.test_targets, "black"),
             ):
-                values = {"x": _floats(points[:, 0]), "y": _floats(points[:, 1])}
+                values: dict[str, object] = {"x": _floats(points[:, 0]), "y": _floats(points[:, 1])}
                 values |= {"hovertemplate": hover, "marker.color": _floats(targets)}
                 figure.assign(index, values | {"marker.line.color": outline})
         elif field.confusion is not None:
             labels = [str(k) for k in range(data.n_classes)]
             hover = "true %{y}, predicted %{x}: %{z}<extra></extra>"
-            values = {"x": labels, "y": labels, "texttemplate": "%{z}", "hovertemplate": hover}
-            figure.assign(_CONFUSION, values)
+            figure.assign(
+                _CONFUSION,
+                {"x": labels, "y": labels, "texttemplate": "%{z}", "hovertemplate": hover},
+            )
             axes = {
                 "xaxis": ("predicted class", None, True),
                 "yaxis": ("true class", None, "reversed"),
@@ -212,42 +217,13 @@ class DecisionBoundaryView(View):
     def _draw_colours(self, data: DataRecord) -> None:
         """Colour scales of the plane and the points, for the task and the discretize setting."""
         hard = self._discretize
-        if data.task == "regression":
-            bound = _bound(data)
-            low, high = (-1.0, 1.0) if hard else (-bound, bound)
-            heat = {"colorscale": DIVERGING, "zmin": low, "zmax": high}
-            points = {"colorscale": DIVERGING, "cmin": -bound, "cmax": bound}
-            label = "sign of the output %{z:.0f}" if hard else "output %{z:.2f}"
-        elif data.n_classes == 2:
-            heat = {"colorscale": DIVERGING, "zmin": 0.0, "zmax": 1.0}
-            points = {"colorscale": _class_scale(2, shaded=False), "cmin": -0.5, "cmax": 1.5}
-            label = "class %{z:.0f}" if hard else "P(class 1) %{z:.2f}"
-        else:
-            k = data.n_classes
-            heat = {"colorscale": _class_scale(k, shaded=not hard), "zmin": -0.5, "zmax": k - 0.5}
-            points = {"colorscale": _class_scale(k, shaded=False), "cmin": -0.5, "cmax": k - 0.5}
-            label = "class %{z:.0f}"  # the shade offset stays within +-0.45 of the class
+        heat, points, label = colour_scales(data, hard)
         hover = f"x1=%{{x:.2f}}<br>x2=%{{y:.2f}}<br>{label}"
         self._levels = (heat["zmin"], heat["zmax"])
         self.figure.set_raster(0, hover=hover, levels=list(self._levels), **heat)
         for index in (_TRAIN, _TEST):
             self.figure.assign(index, {f"marker.{key}": value for key, value in points.items()})
         self._drawn_colours = (data, hard)
-
-    def _plane_z(self, field: FieldRecord) -> np.ndarray:
-        """The heatmap's z in the units its colour scale expects."""
-        data, output = field.data, field.output  # float32: what the typed array sends
-        if data.task == "regression":
-            return np.where(output >= 0, 1.0, -1.0) if self._discretize else output
-        if data.n_classes == 2:
-            return (output >= 0.5).astype(np.float32) if self._discretize else output
-        if self._discretize:
-            return output
-        output = output.astype(np.float64)
-        # Confidence runs from 1/K (a guess) to 1; the shade from pale to full colour.
-        chance = 1.0 / data.n_classes
-        shade = np.clip((field.confidence - chance) / (1.0 - chance), 0.0, 1.0)
-        return output - _SHADE + 2 * _SHADE * shade
 
 
 def _check_flag(parameter: str, value: object) -> bool:
@@ -263,29 +239,6 @@ def _floats(values: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values, np.float32).reshape(-1)
 
 
-def _class_scale(n_classes: int, shaded: bool) -> list[list]:
-    """One band per class over [-0.5, K - 0.5]: flat, or from pale to full colour."""
-    scale = []
-    for k in range(n_classes):
-        colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
-        start = _pale(colour) if shaded else colour
-        scale += [[k / n_classes, start], [(k + 1) / n_classes, colour]]
-    return scale
-
-
-def _pale(colour: str, amount: float = 0.85) -> str:
-    """`colour` mixed with white; `amount` of white."""
-    channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in channels)
-
-
-def _bound(data: DataRecord) -> float:
-    """Half-width of the regression colour scale: the largest |target|, 1 for all zeros."""
-    targets = np.concatenate([data.train_targets, data.test_targets])
-    bound = float(np.abs(targets).max()) if len(targets) else 0.0
-    return bound if bound > 0 and np.isfinite(bound) else 1.0
-
-
 def _title(field: FieldRecord, plane: bool) -> str:
     """Step, and the accuracy the confusion counts give."""
     text = f"step {field.step}"
@@ -295,3 +248,12 @@ def _title(field: FieldRecord, plane: bool) -> str:
     elif not plane:
         text += f" · {field.data.task}: no plane and no classes to draw"
     return text
+
+
+def _grid(field: FieldRecord) -> tuple[np.ndarray, np.ndarray]:
+    """The plane's cell centres along x1 and x2."""
+    if field.grid_x is None or field.grid_y is None:
+        raise ValueError(
+            f"a plane needs its grid; got grid_x={field.grid_x}, grid_y={field.grid_y}"
+        )
+    return field.grid_x, field.grid_y

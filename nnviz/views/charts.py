@@ -19,7 +19,8 @@ from plotly.subplots import make_subplots
 
 from nnviz.core.checks import check_int
 from nnviz.core.records import Chart, Series, Surface
-from nnviz.views.figure import BASE_LAYOUT, CONFIG, Figure
+from nnviz.views.figure import Figure
+from nnviz.views.style import BASE_LAYOUT, CONFIG
 
 # Distinguishable on white and for the common colour-vision deficiencies (Okabe-Ito, reordered).
 COLORS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442")

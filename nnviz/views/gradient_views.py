@@ -1,6 +1,6 @@
 """Lesson 03 as text: the numbers of a Backprop record
-(nnviz.lessons.backpropagation.backprop_by_hand) written
-layer by layer, rounded so that a notebook's stored output is the same on every platform.
+(nnviz.lessons.records, from nnviz.lessons.backpropagation.backprop_by_hand)
+written layer by layer, rounded so that a notebook's stored output is the same on every platform.
 
     print(backprop_table(record, "forward"))    # z^l and a^l, l = 1 .. L
     print(backprop_table(record, "backward"))   # dC/da, sigma'(z), delta, dC/dw, dC/db, l = L .. 1
@@ -17,8 +17,8 @@ import numpy as np
 
 from nnviz.core.checks import check_choice, check_int, check_number
 
-if TYPE_CHECKING:  # the record's module imports torch; the table only reads its arrays
-    from nnviz.lessons.backpropagation import Backprop
+if TYPE_CHECKING:  # the table only reads the record's arrays
+    from nnviz.lessons.records import Backprop
 
 PARTS = ("forward", "backward", "all")
 

@@ -4,7 +4,8 @@ dimension"), its gradient norm, and the share of dead or saturated units, from L
 Every probed step brings, per layer and quantity, a histogram over that batch's own [min, max],
 so negative values are never cut off. To draw the steps side by side, each kept histogram is
 re-binned onto one common range, the min..max over the kept steps (it adapts as old steps
-leave), spreading each bin's count evenly over its width: totals are preserved. The view keeps
+leave), spreading each bin's count evenly over its width: totals are preserved
+(nnviz.views.histograms). The view keeps
 the last `max_columns` probed steps. Hover shows the count, the colour follows log(1 + count).
 
 Each histogram is a raster (Figure.add_raster) of uint16 counts, columns evenly spaced from the
@@ -16,7 +17,6 @@ histogram instead of 13 KB."""
 
 from __future__ import annotations
 
-import functools
 from collections import deque
 from typing import NamedTuple
 
@@ -25,9 +25,9 @@ from plotly.colors import sample_colorscale
 
 from nnviz.core.checks import check_int
 from nnviz.core.records import QUANTITIES, RunnerUpdate
-from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT, panel_title
-from nnviz.views.loss import PALETTE, only_changed
+from nnviz.views.base import View, only_changed
+from nnviz.views.histograms import explicit_scale, rebin, sticky_range
+from nnviz.views.style import BASE_LAYOUT, PALETTE, axis_name, axis_suffix, panel_title
 
 LABELS = {
     "a": "a<sub>j</sub><sup>l</sup>",
@@ -37,81 +37,6 @@ LABELS = {
 COLOR_SCALES = {"a": "Blues", "z": "Greens", "delta": "Purples"}
 INACTIVE = "σ'(z) < 1% of its peak"
 COUNT_TEXT = "count ≈ %{z:.0f} (values of the batch, all units, in this bin)"
-
-
-def rebin(counts: np.ndarray, edges: np.ndarray, target_edges: np.ndarray) -> np.ndarray:
-    """Histograms `counts` (columns, bins) over their own `edges` (columns, bins + 1) moved onto
-    one `target_edges`, each bin's count spread evenly over its width (1-D input: one column).
-    Counts outside the target range are dropped, so a covering target keeps every total."""
-    single = np.ndim(counts) == 1
-    counts, edges = np.atleast_2d(counts).astype(float), np.atleast_2d(edges).astype(float)
-    target = np.asarray(target_edges, float)
-    low, width = edges[:, :1], edges[:, -1:] - edges[:, :1]
-    safe = np.where(width > 0, width, 1.0)
-    # One np.interp for all columns: column r's edges are mapped into [2r, 2r + 1].
-    offsets = 2.0 * np.arange(len(counts))[:, None]
-    known = (edges - low) / safe + offsets
-    cumulative = np.concatenate([np.zeros((len(counts), 1)), np.cumsum(counts, axis=1)], axis=1)
-    wanted = np.clip((target - low) / safe, 0.0, 1.0) + offsets
-    result = np.diff(np.interp(wanted, known.ravel(), cumulative.ravel()), axis=1)
-    for row in np.flatnonzero(width[:, 0] <= 0):  # one value only (a dead unit's delta)
-        index = np.searchsorted(target, low[row, 0], side="right") - 1
-        result[row] = 0.0
-        result[row, min(max(index, 0), len(target) - 2)] = counts[row].sum()
-    return result[0] if single else result
-
-
-def log_colorscale(name: str, top: float, stops: int = 12) -> list:
-    """Stops that make a linear colour scale over counts 0..top follow log(1 + count)."""
-    fractions = np.linspace(0.0, 1.0, stops)
-    positions = np.expm1(fractions * np.log1p(top)) / top
-    positions[-1] = 1.0
-    return [
-        [float(p), c] for p, c in zip(positions, sample_colorscale(name, fractions), strict=True)
-    ]
-
-
-@functools.lru_cache(maxsize=8)
-def _sampled(name: str) -> list:
-    """plotly's named scale as explicit stops (sampling costs ~5 ms: once per name)."""
-    fractions = np.linspace(0.0, 1.0, 12)
-    colours = sample_colorscale(name, fractions)
-    return [[float(f), c] for f, c in zip(fractions, colours, strict=True)]
-
-
-def nice_range(low: float, high: float) -> tuple[float, float]:
-    """[low, high] widened to multiples of a coarse step (an eighth of the power of 2 at or above
-    the span): it changes only when the data crosses a grid line, not at every new extreme."""
-    span = max(high - low, 1e-12)
-    step = 2.0 ** np.ceil(np.log2(span)) / 8
-    return float(np.floor(low / step) * step), float(np.ceil(high / step) * step)
-
-
-def sticky_range(
-    previous: tuple[float, float] | None, low: float, high: float
-) -> tuple[float, float]:
-    """The range a histogram shows for data over [low, high]: `previous` while the data stays
-    inside it and spans at least a third of it. When the data outgrows it: widened on each side
-    that grew, to the data plus half of the data's span of room (the spread of delta keeps
-    growing in training). When the data has shrunk to less than a third: the data's range with a
-    quarter of its span of room on both sides. The first time: nice_range(low, high). Every new
-    range is rounded out by nice_range. A range that followed the data at every grid line would
-    relayout its axis and move its image a few times a second; this one moves rarely."""
-    if previous is None:
-        return nice_range(low, high)
-    kept_low, kept_high = previous
-    span = high - low
-    if kept_low <= low and high <= kept_high:
-        if span >= (kept_high - kept_low) / 3:
-            return previous
-        return nice_range(low - span / 4, high + span / 4)
-    grown_low = low - span / 2 if low < kept_low else kept_low
-    grown_high = high + span / 2 if high > kept_high else kept_high
-    return nice_range(grown_low, grown_high)
-
-
-def _reference(letter: str, number: int) -> str:
-    return letter if number == 1 else f"{letter}{number}"  # plotly names the first axis "x"
 
 
 class _Column(NamedTuple):
@@ -142,7 +67,7 @@ class LayerStatsView(View):
         self._height = self.figure.layout.height
         self._layer_count = 0  # the layer count the traces are built for
         self.figure.update_layout(title_text="no probed step yet: press ▶ Play or Step")
-        self._sent = {}
+        self._sent: dict = {}  # what draw last sent, by (trace index or raster, key)
         self.clear()
 
     def clear(self) -> None:
@@ -199,8 +124,8 @@ class LayerStatsView(View):
             return
         columns = list(self._columns)
         steps = np.array([column.step for column in columns], np.float32)
-        figure, sent, index = self.figure, self._sent, 0
-        raster, layout = 0, {}
+        figure, sent, raster = self.figure, self._sent, 0
+        layout: dict[str, object] = {}
         for quantity in self.quantities:
             for layer in range(self._layer_count):
                 (low, high), counts = self._heatmap(len(columns), layer, quantity)
@@ -210,9 +135,7 @@ class LayerStatsView(View):
                 # redraw as the window moves); each column's step is in the hover and the title.
                 changed = only_changed(sent, {"zmax": top, "y": (low, high)}, ("raster", raster))
                 figure.set_raster(raster, z=counts, xlabels=steps, **changed)
-                number = raster + 1
-                suffix = "" if number == 1 else str(number)
-                layout[f"yaxis{suffix}.range"] = [low, high]
+                layout[f"yaxis{axis_suffix(raster + 1)}.range"] = [low, high]
                 raster += 1
         if len(steps):
             window = f"columns: steps {steps[0]:,.0f} to {steps[-1]:,.0f}, newest on the right"
@@ -239,7 +162,7 @@ class LayerStatsView(View):
         ring = self._histograms.get((layer, quantity))
         order = np.arange(self._added - count, self._added) % self.max_columns
         present = np.zeros(0, bool) if ring is None else ring[2][order]
-        if not present.any():
+        if ring is None or not present.any():
             return (0.0, 1.0), np.zeros((1, 1), np.uint16)
         counts, edges = ring[0][order[present]], ring[1][order[present]]
         low, high = float(edges[:, 0].min()), float(edges[:, -1].max())
@@ -275,13 +198,12 @@ class LayerStatsView(View):
                 title = f"{label}  (layer {layer + 1}, {self._activations[layer]})"
                 self._title(layout, number, title)
                 self.figure.add_raster(
-                    x=(0, 1), y=(0, 1), colorscale=_sampled(COLOR_SCALES[quantity]),
-                    zmin=0, zmax=1, transform="log1p", xref=_reference("x", number),
-                    yref=_reference("y", number),
+                    x=(0, 1), y=(0, 1), colorscale=explicit_scale(COLOR_SCALES[quantity]),
+                    zmin=0, zmax=1, transform="log1p", xref=axis_name("x", number),
+                    yref=axis_name("y", number),
                     hover=f"step %{{xlabel:.0f}}<br>{short} ≈ %{{y:.3g}}<br>{COUNT_TEXT}",
                 )  # fmt: skip
-                suffix = "" if number == 1 else str(number)
-                layout[f"xaxis{suffix}"].update(range=[0, 1], showticklabels=False,
+                layout[f"xaxis{axis_suffix(number)}"].update(range=[0, 1], showticklabels=False,
                                                 showgrid=False, zeroline=False)  # fmt: skip
         norms, dead = rows * count + 1, rows * count + 2
         self._axes(layout, norms, [0, 0.47], [0, bottom], {"type": "log"})
@@ -305,8 +227,8 @@ class LayerStatsView(View):
                         "mode": "lines",
                         "name": f"layer {layer + 1}",
                         "line": {"color": colours[layer], "width": 1.5},
-                        "xaxis": _reference("x", number),
-                        "yaxis": _reference("y", number),
+                        "xaxis": axis_name("x", number),
+                        "yaxis": axis_name("y", number),
                         "hovertemplate": tip + "<extra></extra>",
                     }
                 )
@@ -314,25 +236,25 @@ class LayerStatsView(View):
         self.figure.layout = layout
         self.figure.add_traces(traces)
         self._layer_count = count
-        self._sent: dict = {}  # what draw last sent, by (trace index, key): new traces, nothing
+        self._sent = {}  # new traces: nothing sent to them yet
 
     @staticmethod
     def _axes(layout: dict, number: int, across: list, up: list, y: dict | None = None) -> None:
-        suffix = "" if number == 1 else str(number)
+        suffix = axis_suffix(number)
         layout[f"xaxis{suffix}"] = {
             "domain": across,
-            "anchor": _reference("y", number),
+            "anchor": axis_name("y", number),
             "tickfont": {"size": 9},
         }
         layout[f"yaxis{suffix}"] = {
             "domain": up,
-            "anchor": _reference("x", number),
+            "anchor": axis_name("x", number),
             "tickfont": {"size": 9},
             **(y or {}),
         }
 
     @staticmethod
     def _title(layout: dict, number: int, text: str) -> None:
-        suffix = "" if number == 1 else str(number)
+        suffix = axis_suffix(number)
         across, up = layout[f"xaxis{suffix}"]["domain"], layout[f"yaxis{suffix}"]["domain"]
         layout["annotations"].append(panel_title(text, across[0], up[1]))

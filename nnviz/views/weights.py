@@ -13,12 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from nnviz.core.records import LayerRecord, RunnerUpdate
-from nnviz.views.base import View
-from nnviz.views.figure import BASE_LAYOUT, panel_title
-from nnviz.views.loss import PALETTE, only_changed
+from nnviz.views.base import View, only_changed
+from nnviz.views.style import BASE_LAYOUT, DIVERGING, axis_suffix, panel_title
 
-# TF Playground's diverging scale, as the network and boundary views: orange < 0 < blue.
-COLOR_SCALE = [[0.0, PALETTE["negative"]], [0.5, PALETTE["zero"]], [1.0, PALETTE["positive"]]]
 NO_ARRAYS = "not recorded: LayerProbe(arrays=False)"
 
 
@@ -47,7 +44,7 @@ class WeightsView(View):
         self._height = self.figure.layout.height
         self._layer_count = 0  # the layer count the rasters are built for
         self._shapes: tuple = ()  # and their weight shapes
-        self._sent = {}
+        self._sent: dict = {}  # what draw last sent to the layout, by (None, key path)
         self.clear()
 
     def clear(self) -> None:
@@ -66,7 +63,8 @@ class WeightsView(View):
         if shapes != self._shapes:
             self._shapes = shapes
             self._rebuild(len(self._layers))
-        figure, layout = self.figure, {}
+        figure = self.figure
+        layout: dict[str, object] = {}
         for layer, record in enumerate(self._layers):
             number = layer + 1
             if record.weight is None:
@@ -103,7 +101,7 @@ class WeightsView(View):
                 (([left, split], "W"), ([split + 0.02 * width, min(left + width, 1.0)], "b"))
             ):
                 axis = 2 * layer + offset + 1
-                suffix = "" if axis == 1 else str(axis)
+                suffix = axis_suffix(axis)
                 record = self._layers[layer]
                 n_out, n_in = (1, 1) if record.weight is None else record.weight.shape
                 columns = n_in if name == "W" else 1
@@ -139,11 +137,11 @@ class WeightsView(View):
                     else f"b<sub>%{{row}}</sub><sup>{number}</sup> = %{{z:.4g}}"
                 )
                 self.figure.add_raster(
-                    x=(0.5, columns + 0.5), y=(0.5, n_out + 0.5), colorscale=COLOR_SCALE,
+                    x=(0.5, columns + 0.5), y=(0.5, n_out + 0.5), colorscale=DIVERGING,
                     zmin=-1, zmax=1, xref=f"x{suffix}", yref=f"y{suffix}", hover=tip,
                 )  # fmt: skip
             layout["annotations"].append(panel_title("", left, 0.82))
         self.figure.data = ()
         self.figure.layout = layout
         self._layer_count = count
-        self._sent: dict = {}  # what draw last sent to the layout: new annotations, nothing
+        self._sent = {}  # new annotations: nothing sent to them yet

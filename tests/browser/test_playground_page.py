@@ -115,7 +115,7 @@ def test_the_page_asks_nothing_of_the_internet(browser, voila):
 
 
 def test_the_page_runs_nnviz_s_plotly_build_with_the_trace_types_figures_allow(playground):
-    from nnviz.views.figure import PLOTLY_VERSION, TRACE_TYPES
+    from nnviz.views.assets import PLOTLY_VERSION, TRACE_TYPES
 
     plotly = playground.evaluate(
         "() => ({version: Plotly.version, traces: Object.keys(Plotly.PlotSchema.get().traces)})"

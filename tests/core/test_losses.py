@@ -134,3 +134,24 @@ def test_get_loss_checks_its_argument() -> None:
         get_loss("binary_cross_entropy", "regression", 1)
     with pytest.raises(TypeError, match="loss"):
         get_loss(3, "classification", 1)
+
+
+def test_numpy_pair_hands_over_the_numpy_forms_or_refuses() -> None:
+    import dataclasses
+
+    loss = LOSSES["cross_entropy"]
+    assert loss.numpy_pair() == (loss.numpy_cost, loss.numpy_metric)
+    autograd_only = dataclasses.replace(loss, numpy_cost=None)
+    with pytest.raises(TypeError, match="loss 'cross_entropy' has no numpy forms"):
+        autograd_only.numpy_pair()
+
+
+def test_numpy_cross_entropy_matches_torch() -> None:
+    z = np.array([[2.0, -1.0, 0.5], [300.0, -300.0, 0.0]])
+    labels = torch.tensor([0, 2])
+    cost, delta = LOSSES["cross_entropy"].numpy_cost(z, np.eye(3)[labels.numpy()])
+    logits = torch.from_numpy(z).requires_grad_(True)
+    expected = torch.nn.functional.cross_entropy(logits, labels)
+    expected.backward()
+    assert cost == pytest.approx(expected.detach().item(), rel=1e-14)
+    np.testing.assert_allclose(delta, logits.grad.numpy(), rtol=1e-12, atol=1e-300)

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from nnviz import MLP, get_activation
+from nnviz.core.model import flat_parameters
 
 GAINS = {"relu": 2**0.5, "tanh": 5 / 3, "sigmoid": 1.0, "linear": 1.0}
 
@@ -125,3 +126,17 @@ def test_forward_equals_the_equations_in_numpy(activation: str, numpy_sigma) -> 
         z = a @ layer.weight.detach().double().numpy().T + layer.bias.detach().double().numpy()
         a = sigma(z) if index < len(model.layers) - 1 else z  # the output layer gives logits
     np.testing.assert_allclose(model(inputs).detach().numpy(), a, rtol=1e-5, atol=1e-6)
+
+
+def test_linear_layers_and_flat_parameters_follow_the_layer_order() -> None:
+    model = MLP([2, 3, 1], seed=4)
+    layers = model.linear_layers()
+    assert [tuple(layer.weight.shape) for layer in layers] == [(3, 2), (1, 3)]
+    assert all(isinstance(layer, torch.nn.Linear) for layer in layers)
+    flat = flat_parameters(model)
+    expected = [layers[0].weight, layers[0].bias, layers[1].weight, layers[1].bias]
+    np.testing.assert_array_equal(
+        flat, np.concatenate([p.detach().numpy().ravel() for p in expected])
+    )
+    flat[0] += 1.0  # a copy: the model's weights stay as they were
+    assert layers[0].weight[0, 0].item() != flat[0]

@@ -124,11 +124,11 @@ def test_regression_data_gives_a_least_squares_surface(regression_data) -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda d: compare_batch_sizes(d, batch_sizes=(0,)), "batch_sizes=0"),
-        (lambda d: compare_batch_sizes(d, batch_sizes=(31,)), "batch_sizes=31"),
+        (lambda d: compare_batch_sizes(d, batch_sizes=(0,)), r"batch_sizes\[0\]=0"),
+        (lambda d: compare_batch_sizes(d, batch_sizes=(31,)), r"batch_sizes\[0\]=31"),
         (lambda d: compare_batch_sizes(d, batch_sizes=10), "batch_sizes must be"),
         (lambda d: compare_batch_sizes(d, epochs=0), "epochs=0"),
-        (lambda d: compare_batch_sizes(d, hidden=(0,)), "hidden=0"),
+        (lambda d: compare_batch_sizes(d, hidden=(0,)), r"hidden\[0\]=0"),
         (lambda d: compare_batch_sizes(d, lr=-1.0), "lr=-1"),
         (lambda d: loss_surface(d, updates=0), "updates=0"),
         (lambda d: loss_surface(d, start=(1.0,)), "start must be"),

@@ -18,7 +18,10 @@ import torch
 
 from nnviz import ACTIVATIONS, LOSSES, MLP, Callback, LayerProbe, Trainer, from_arrays
 from nnviz.core.losses import numpy_targets as engine_targets
-from nnviz.training.numpy_engine import NumpyEngine, refusal
+from nnviz.training.autograd_engine import AutogradEngine
+from nnviz.training.compatibility import refusal
+from nnviz.training.engine import TrainingSets
+from nnviz.training.numpy_engine import NumpyEngine
 
 ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "linear")
 LOSS_NAMES = ("binary_cross_entropy", "cross_entropy", "mse")
@@ -380,21 +383,38 @@ def test_a_diverging_numpy_run_warns_nothing_in_or_out_of_a_session() -> None:
         assert all(torch.isfinite(p).all() for p in trainer.model.parameters())
 
 
-def test_the_engine_is_usable_on_its_own() -> None:
+@pytest.mark.parametrize("engine_class", [NumpyEngine, AutogradEngine])
+def test_each_engine_is_usable_on_its_own(engine_class) -> None:
     # The equations on a tiny network, against arithmetic done by hand.
     model = MLP([1, 1], "linear", seed=0)
     with torch.no_grad():
         model.layers[0].weight.fill_(2.0)
         model.layers[0].bias.fill_(1.0)
-    engine = NumpyEngine(model, LOSSES["mse"], "l2", 0.5)
-    inputs = np.array([[1.0], [3.0]], np.float32)
-    targets = np.array([[2.0], [5.0]], np.float32)
-    loss, penalty = engine.forward(inputs, targets)
-    # z = 2x + 1 = [3, 7]; C = (1^2 + 2^2) / (2 * 2) = 1.25; lambda R = 0.5 * 2^2 = 2
-    assert (loss, penalty) == (1.25, 2.0)
+    inputs = torch.tensor([[1.0], [3.0]])
+    targets = torch.tensor([[2.0], [5.0]])
+    sets = TrainingSets(inputs, targets, inputs[:0], targets[:0], n_outputs=1)
+    engine = engine_class(model, LOSSES["mse"], "l2", 0.5, sets)
+    before = [torch.zeros(1, 1), torch.zeros(1)]
+    engine.bind_before_step(before)
+    engine.start_epoch(torch.tensor([1, 0]), inputs.flip(0), targets.flip(0))
+    # z = 2x + 1 = [7, 3]; C = (2^2 + 1^2) / (2 * 2) = 1.25; lambda R = 0.5 * 2^2 = 2
+    assert engine.forward(0, 2) == pytest.approx((1.25, 2.0), rel=1e-6)
+    assert engine.measure(train=True) == pytest.approx((1.25, 1 - 5 / 4.5), rel=1e-6)
     engine.backward()
-    # delta = [1, 2] / 2; dC/dw = 0.5 * 1 + 1 * 3 = 3.5, + 2 * 0.5 * 2; dC/db = 1.5
-    np.testing.assert_array_equal(engine.gradient, [5.5, 1.5])
+    # delta = [2, 1] / 2; dC/dw = 1 * 3 + 0.5 * 1 = 3.5, + 2 * 0.5 * 2; dC/db = 1.5
+    np.testing.assert_allclose(model.layers[0].weight.grad.numpy(), [[5.5]], rtol=1e-6)
+    np.testing.assert_allclose(model.layers[0].bias.grad.numpy(), [1.5], rtol=1e-6)
+    engine.copy_before_step()
     engine.sgd(0.1)
     np.testing.assert_allclose(model.layers[0].weight.detach().numpy(), [[1.45]], rtol=1e-6)
     np.testing.assert_allclose(model.layers[0].bias.detach().numpy(), [0.85], rtol=1e-6)
+    assert [t.item() for t in before] == [2.0, 1.0]  # as the forward pass used them
+    assert engine.penalty() == pytest.approx(0.5 * 1.45**2, rel=1e-6)
+    assert (engine.layer_values() is None) == (engine_class is AutogradEngine)
+
+
+def test_the_numpy_engine_refuses_what_it_cannot_train_exactly() -> None:
+    inputs, targets = torch.zeros(2, 1), torch.zeros(2, 1)
+    sets = TrainingSets(inputs, targets, inputs, targets, n_outputs=1)
+    with pytest.raises(ValueError, match="cannot train this configuration exactly"):
+        NumpyEngine(torch.nn.Linear(1, 1), LOSSES["mse"], "none", 0.0, sets)

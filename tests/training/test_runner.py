@@ -160,7 +160,7 @@ def test_updates_are_throttled_and_history_chunks_cover_every_step_once(make_run
 
     def receive(update: RunnerUpdate) -> None:
         updates.append(update)
-        published.append(runner._last_publish)
+        published.append(runner._control.last_publish)
 
     runner.subscribe(receive)
     runner.start()
@@ -361,19 +361,20 @@ def test_a_speed_limit_waits_while_the_run_is_ahead(monkeypatch):
     clock = [10.0]
     waits = []
     monkeypatch.setattr("nnviz.training.runner.time.monotonic", lambda: clock[0])
-    monkeypatch.setattr(runner._stop_event, "wait", lambda seconds: waits.append(seconds))
-    pace = runner._keep_pace(None)  # the reference point: now, at step 0
+    monkeypatch.setattr(runner._control.stop_event, "wait", lambda seconds: waits.append(seconds))
+    loop = runner._loop
+    pace = loop.keep_pace(None, runner.max_steps_per_second)  # the reference point: now, at step 0
     assert pace == (10.0, 0) and waits == []
     runner.trainer.step()
     runner.trainer.step()  # 2 steps at once: 20 ms ahead of 100 steps/s
     clock[0] += 0.001
-    assert runner._keep_pace(pace) == pace
+    assert loop.keep_pace(pace, runner.max_steps_per_second) == pace
     assert waits == [pytest.approx(0.019)]
     clock[0] += 0.5  # behind now: no wait
-    runner._keep_pace(pace)
+    loop.keep_pace(pace, runner.max_steps_per_second)
     assert len(waits) == 1
     clock[0] += 1.0  # over a second later: counted afresh
-    assert runner._keep_pace(pace) == (11.501, 2)
+    assert loop.keep_pace(pace, runner.max_steps_per_second) == (11.501, 2)
 
 
 def test_a_bad_speed_limit_is_refused_by_name():

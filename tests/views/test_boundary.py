@@ -13,7 +13,7 @@ from nnviz import MLP, Trainer, from_arrays, make_dataset
 from nnviz.core.records import RunnerUpdate
 from nnviz.probes.field import FieldProbe
 from nnviz.views.boundary import DecisionBoundaryView
-from nnviz.views.figure import quantize
+from nnviz.views.rasters import quantize
 
 TRAIN, TEST, CONFUSION = range(3)  # traces; the plane is raster 0
 

@@ -9,18 +9,10 @@ import numpy as np
 import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 
-from nnviz.views.figure import (
-    ASSETS,
-    FRONT_VERSION,
-    IN_FLIGHT,
-    STATIC,
-    TRACE_TYPES,
-    Figure,
-    array_delta,
-    make_figure,
-    one_message,
-    quantize,
-)
+from nnviz.views.assets import ASSETS, FRONT_VERSION, STATIC, TRACE_TYPES
+from nnviz.views.figure import IN_FLIGHT, Figure, make_figure
+from nnviz.views.rasters import quantize
+from nnviz.views.wire import array_delta, one_message
 
 
 def capture(figure: Figure) -> list[tuple[dict, list]]:

@@ -10,7 +10,7 @@ from view_messages import captured, sent_bytes
 
 from nnviz import MLP, LayerProbe, Runner, Trainer, make_dataset
 from nnviz.core.records import RunnerUpdate
-from nnviz.views.loss import LossView, only_changed
+from nnviz.views.loss import LossView
 
 BATCH, TOTAL, PENALTY, TRAIN, TEST, TRAIN_METRIC, TEST_METRIC = range(7)
 
@@ -222,16 +222,6 @@ def sent_keys(figure, action) -> tuple[set, set]:
         styles.update(content["restyle"])
         layouts.update(content["relayout"])
     return styles, layouts
-
-
-def test_only_changed_by_hand():
-    sent: dict = {}
-    values = {"x": np.array([1.0, np.nan]), "name": "C", "visible": True}
-    assert only_changed(sent, values, 0) == values  # never sent: everything
-    assert only_changed(sent, {"x": np.array([1.0, np.nan]), "name": "C"}, 0) == {}
-    assert only_changed(sent, {"name": "C"}, 1) == {"name": "C"}  # another trace
-    changed = only_changed(sent, {"x": np.array([1.0, 2.0]), "visible": 1, "name": "C"}, 0)
-    assert list(changed) == ["x", "visible"]  # 1 is not True: a type change counts
 
 
 def test_a_redraw_sends_only_what_changed(spiral_updates):

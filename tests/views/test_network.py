@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 from nnviz.core.records import DataRecord, FieldRecord, RunnerUpdate
-from nnviz.explain.equations import explain_neuron
+from nnviz.explain.neuron import explain_neuron
 from nnviz.mathml import mathml
-from nnviz.views.figure import quantize
-from nnviz.views.network import BLUE, ORANGE, WIDTHS, NetworkView
+from nnviz.views.network import NetworkView
+from nnviz.views.network_geometry import WIDTHS
+from nnviz.views.rasters import quantize
+from nnviz.views.style import BLUE, ORANGE
 
 # conftest.py is not importable as a module here (no package): load it by path.
 _spec = importlib.util.spec_from_file_location(

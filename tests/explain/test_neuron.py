@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from nnviz.core.records import LayerRecord, ProbeRecord
-from nnviz.explain.equations import explain_neuron
+from nnviz.explain.neuron import explain_neuron
 
 _spec = importlib.util.spec_from_file_location(
     "views_conftest", Path(__file__).parent.parent / "views" / "conftest.py"
