@@ -138,14 +138,6 @@ class PlaygroundConfig:
         levels = [CHANGE_LEVELS.index(FIELD_LEVELS[name]) for name in self.changed(other)]
         return CHANGE_LEVELS[max(levels, default=0)]
 
-    def data_key(self) -> tuple:
-        """Equal for two configs exactly when they generate the same data set."""
-        return tuple(getattr(self, name) for name in _DEFAULTS if FIELD_LEVELS[name] == "data")
-
-    def architecture_key(self) -> tuple:
-        """Equal when the network has the same layers, inputs, activation and output function."""
-        return (self.dataset, self.features, self.hidden, self.activation, self.loss)
-
     @property
     def n_train(self) -> int | None:
         """Training points the generated data set will hold (None for custom data)."""

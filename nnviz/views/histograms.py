@@ -1,6 +1,6 @@
 """The histogram arithmetic of LayerStatsView: moving histograms onto one common range (rebin),
-colour scales that follow log(1 + count), and ranges that stay put for many refreshes
-(nice_range, sticky_range), so that a refresh sends only the newest column."""
+plotly's named colour scales as explicit stops (explicit_scale), and ranges that stay put for
+many refreshes (nice_range, sticky_range), so that a refresh sends only the newest column."""
 
 from __future__ import annotations
 
@@ -30,16 +30,6 @@ def rebin(counts: np.ndarray, edges: np.ndarray, target_edges: np.ndarray) -> np
         result[row] = 0.0
         result[row, min(max(index, 0), len(target) - 2)] = counts[row].sum()
     return result[0] if single else result
-
-
-def log_colorscale(name: str, top: float, stops: int = 12) -> list:
-    """Stops that make a linear colour scale over counts 0..top follow log(1 + count)."""
-    fractions = np.linspace(0.0, 1.0, stops)
-    positions = np.expm1(fractions * np.log1p(top)) / top
-    positions[-1] = 1.0
-    return [
-        [float(p), c] for p, c in zip(positions, sample_colorscale(name, fractions), strict=True)
-    ]
 
 
 @functools.lru_cache(maxsize=8)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnviz.views.histograms import log_colorscale, nice_range, rebin, sticky_range
+from nnviz.views.histograms import nice_range, rebin, sticky_range
 
 
 def test_rebin_keeps_totals_and_negative_ranges():
@@ -32,16 +32,6 @@ def test_rebin_keeps_totals_and_negative_ranges():
             expected = sum(d * np.diff(c) for d, c in zip(density, inside, strict=True))
             np.testing.assert_allclose(together[row], expected, atol=1e-9)
     np.testing.assert_allclose(together.sum(axis=1), counts.sum(axis=1))
-
-
-def test_log_colorscale_follows_log_counts():
-    scale = log_colorscale("Blues", 64.0, stops=4)
-    positions = [position for position, _ in scale]
-    # Colour fraction f sits at count expm1(f * log(65)): 0, ~3.0, ~15.1, 64.
-    np.testing.assert_allclose(
-        np.array(positions) * 64, [0, 65 ** (1 / 3) - 1, 65 ** (2 / 3) - 1, 64]
-    )
-    assert scale[0][1] == "rgb(247, 251, 255)" and scale[-1][1] == "rgb(8, 48, 107)"
 
 
 def test_sticky_range_keeps_a_range_the_data_still_fills_half_of():
