@@ -7,8 +7,9 @@ Chromium driven by Playwright, against `voila notebooks/` with the project's voi
                           drawn (`.js-plotly-plot` with data) where the page has figures and
                           the Play button enabled where it has one, read from the page's clock
                           (performance.now(), polled every 10 ms by a script the page runs
-                          first). Cold: a server started with preheat_kernel=False (the page
-                          waits for a fresh kernel to import torch and run the notebook).
+                          first). Cold: a server started with preheat_kernel=False and no
+                          spare kernels (the page waits for a fresh kernel to import torch and
+                          run the notebook).
                           Preheated: the project's config, measured once every kernel of the
                           pool exists and is idle (the notebook has run ahead of time).
     the floor             Voila's own pages, served the same way in the same run: a markdown
@@ -68,7 +69,8 @@ from voila_harness import CountingProxy, VoilaServer, chromium, offline_page  # 
 PLAYGROUND = "01_playground"
 SPIRAL = "dataset=spiral&hidden=8,8&activation=tanh&batch_size=10"  # TF Playground's setting
 LESSON = "03_backpropagation"  # a long lesson whose live run has a Play button
-COLD = "--VoilaConfiguration.preheat_kernel=False"
+# Cold: no preheated kernel and no spare (nnviz.spare_kernels) ready, the slowest a page gets.
+COLD = ("--VoilaConfiguration.preheat_kernel=False", "--ClassroomKernelManager.spare_kernels=0")
 # The floor pages are Voila's own: its lab template (the project's nnviz template adds plotly.js).
 FLOOR_TEMPLATE = "--VoilaConfiguration.template=lab"
 VIEWS = ("loss", "boundary", "network", "layers", "weights")  # the Playground's plots
@@ -657,8 +659,8 @@ def main() -> None:
         chromium_version = f"Chromium {browser.version}"
         if parts & {"loads", "concurrent"}:
             # One after the other: two servers starting kernels at once can pick the same port.
-            servers = {"project": VoilaServer(COLD, *options, log=LOG)}
-            servers["floor"] = VoilaServer(COLD, FLOOR_TEMPLATE, *options, root=floor, log=LOG)
+            servers = {"project": VoilaServer(*COLD, *options, log=LOG)}
+            servers["floor"] = VoilaServer(*COLD, FLOOR_TEMPLATE, *options, root=floor, log=LOG)
             try:
                 if "loads" in parts:
                     cold = page_loads(servers, browser, arguments.rounds, False, pages)

@@ -14,9 +14,11 @@ idle timeout: it may have sat in the pool longer than the timeout, and its page'
 connects only once the page's scripts have loaded, so the stock culler could shut it down in the
 seconds between (seen in tests/browser with short timeouts).
 
-A kernel started for a page that found no preheated kernel (a cold start) preloads the heavy
-modules its notebook will import (`preload`: torch for a notebook that imports nnviz or torch),
-on a thread, while Voila finishes connecting to it: see nnviz.preload.
+A page that finds no preheated kernel gets a spare kernel, started ahead with torch and nnviz's
+dashboards imported, if one is ready (`spare_kernels`, nnviz.spare_kernels). Otherwise its new
+kernel (a cold start) preloads the heavy modules its notebook will import (`preload`: torch for a
+notebook that imports nnviz or torch), on a thread, while Voila finishes connecting to it: see
+nnviz.preload.
 
 This module runs inside the Voila server: it imports neither torch nor plotly.
 """
@@ -32,9 +34,10 @@ from typing import Any
 from urllib.parse import unquote
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Dict, List, Unicode
+from traitlets import Dict, Float, Int, List, Unicode
 
 from nnviz.preload import startup_line
+from nnviz.spare_kernels import SpareKernels
 
 _IMPORT = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][\w]*)", re.MULTILINE)
 
@@ -76,23 +79,64 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         help="Modules a cold kernel imports while Voila connects to it, by a package its "
         "notebook imports: {package the notebook imports: [modules to preload]}.",
     )
+    spare_kernels = Int(
+        0,
+        config=True,
+        help="Kernels kept started, with spare_imports imported, for pages that find no "
+        "preheated kernel (nnviz.spare_kernels); 0: none.",
+    )
+    spare_imports = List(
+        Unicode(),
+        default_value=["torch", "nnviz.dashboard"],
+        config=True,
+        help="What a spare kernel imports before a page may have it.",
+    )
+    spare_delay = Float(
+        5.0,
+        config=True,
+        help="Seconds after a spare is handed to a page before the next one starts.",
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._connected_once: set[str] = set()  # kernels a page has connected to
         self._out_of_pool_since: dict[str, float] = {}  # first seen outside the pool, unconnected
+        self._spares = SpareKernels(self, self.spare_kernels, self.spare_imports, self.spare_delay)
 
     # jupyter_client types MultiKernelManager.start_kernel as the synchronous wrapper of its
     # async form; AsyncMappingKernelManager's is a coroutine at run time, as this one.
     async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
-        """jupyter_server's start_kernel; the first call also turns Voila's compression on, and a
-        cold page's kernel starts with its notebook's preload (preload_for)."""
+        """jupyter_server's start_kernel; the first call also turns Voila's compression on. A
+        page that found no preheated kernel gets a spare kernel if one is ready, else a new
+        kernel that starts with its notebook's preload (preload_for)."""
         compress_responses(getattr(self, "parent", None))
-        modules = self.preload_for(kwargs.get("path"), kwargs.get("env"))
+        env = kwargs.get("env") or {}
+        self._spares.fill_later(kwargs.get("kernel_name"))  # once starts have quietened down
+        if env.get("VOILA_PREHEAT") == "False" and not args and "kernel_id" not in kwargs:
+            spare = await self._hand_over_spare(kwargs.get("kernel_name"), kwargs.get("path"), env)
+            if spare is not None:
+                return spare
+        modules = self.preload_for(kwargs.get("path"), env)
         if modules:
             line = f"--IPKernelApp.exec_lines={[startup_line(modules)]!r}"
             kwargs["extra_arguments"] = [*kwargs.get("extra_arguments", []), line]
+        return await self.start_plain_kernel(*args, **kwargs)
+
+    async def start_plain_kernel(self, *args: Any, **kwargs: Any) -> str:
+        """jupyter_server's own start_kernel (past Voila's pool, when Voila wraps this class)."""
         return await super().start_kernel(*args, **kwargs)
+
+    async def _hand_over_spare(self, name: str | None, path: str | None, env: dict) -> str | None:
+        kernel_id = self._spares.take(name)
+        if kernel_id is None:
+            return None
+        try:
+            await self._spares.hand_over(kernel_id, self.cwd_for_path(path or "", env=env), env)
+        except Exception:
+            self.log.warning("nnviz: a spare kernel refused its page; starting one", exc_info=True)
+            await self.shutdown_kernel(kernel_id, now=True)
+            return None
+        return kernel_id
 
     def preload_for(self, path: str | None, env: dict | None) -> list[str]:
         """The modules to preload in a kernel Voila starts for a page's request (`env` holds the
@@ -116,7 +160,7 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
 
     async def cull_kernel_if_idle(self, kernel_id: str) -> None:
         """Cull `kernel_id` as jupyter_server would, unless its page has yet to reach it."""
-        if kernel_id in pooled_kernel_ids(self):
+        if kernel_id in pooled_kernel_ids(self) or kernel_id in self._spares:
             return
         if kernel_id not in self._connected_once:
             since = self._out_of_pool_since.setdefault(kernel_id, time.monotonic())

@@ -72,13 +72,15 @@ def test_voila_preheats_a_kernel_per_lesson_and_culls_with_the_classroom_manager
     culling = config.MappingKernelManager
     assert 0 < culling.cull_interval <= culling.cull_idle_timeout <= 3600
     assert culling.cull_connected is False  # an open page is never culled, a closed one is
+    # Pages that find the pool empty take a spare kernel, started ahead with torch imported.
+    assert config.ClassroomKernelManager.spare_kernels >= 1
 
 
 @pytest.mark.parametrize(
     "path",
     [
         "01_playground.ipynb",
-        "../nnviz/trainer.py",
+        "../nnviz/training/trainer.py",
         "environment.yml",
         "../pyproject.toml",
         "voila.json",
@@ -301,3 +303,66 @@ def test_voila_sends_the_lessons_formulas_as_mathml(voila_config):
     assert import_item(config.VoilaExporter.filters["nnviz_mathml"]) is markdown_mathml
     page = (ROOT / "jupyter-config/voila/templates/nnviz/index.html.j2").read_text()
     assert "{%- block markdowncell scoped -%}\n{{ super() | nnviz_mathml }}" in page
+
+
+def test_a_page_gets_a_ready_spare_with_its_request_s_environment_and_folder(tmp_path):
+    """A spare starts once kernel starts have quietened, imports spare_imports, and becomes the
+    kernel of the next page that finds no preheated kernel: that page's QUERY_STRING and folder
+    apply in it. The next spare starts after it, and a pooled (preheat) start never takes one."""
+    (tmp_path / "lesson").mkdir()
+
+    async def scenario() -> dict:
+        manager = ClassroomKernelManager(
+            root_dir=str(tmp_path), spare_kernels=1, spare_delay=0.2,
+            spare_imports=["fractions", "nnviz.core.checks"],
+        )  # fmt: skip
+        try:
+            pooled = await manager.start_kernel(env={"VOILA_PREHEAT": "True"})
+            for _ in range(600):  # the spare: started and its imports done (bounded: 60 s)
+                if manager._spares.ready:
+                    break
+                await asyncio.sleep(0.1)
+            spare = manager._spares.ready[0][1]
+            page_env = {"VOILA_PREHEAT": "False", "QUERY_STRING": "dataset=xor&hidden=3"}
+            page = await manager.start_kernel(path="lesson", env=page_env)
+            code = (
+                "import os, sys; print(os.environ['QUERY_STRING'], os.getcwd(), "
+                "'fractions' in sys.modules, 'nnviz.core.checks' in sys.modules)"
+            )
+            messages: list = []
+            client = manager.get_kernel(page).client()
+            client.start_channels()
+            await client.wait_for_ready(timeout=60)
+            await client.execute_interactive(code, timeout=60, output_hook=messages.append)
+            client.stop_channels()
+            for _ in range(600):  # the next spare (bounded: 60 s)
+                if manager._spares.ready:
+                    break
+                await asyncio.sleep(0.1)
+            return {
+                "pooled_is_spare": pooled == spare,
+                "page_is_spare": page == spare,
+                "output": "".join(m["content"].get("text", "") for m in messages).split(),
+                "next_spare": [kid for _, kid in manager._spares.ready],
+                "handed_out_still_spare": spare in manager._spares,
+            }
+        finally:
+            await manager.shutdown_all(now=True)
+
+    result = run(scenario())
+    assert not result["pooled_is_spare"] and result["page_is_spare"]
+    assert result["output"] == ["dataset=xor&hidden=3", str(tmp_path / "lesson"), "True", "True"]
+    assert len(result["next_spare"]) == 1 and not result["handed_out_still_spare"]
+
+
+def test_without_spares_a_page_starts_its_own_kernel(tmp_path):
+    async def scenario() -> tuple[int, list]:
+        manager = ClassroomKernelManager(root_dir=str(tmp_path))  # spare_kernels: 0
+        try:
+            await manager.start_kernel(env={"VOILA_PREHEAT": "False"})
+            await asyncio.sleep(0.3)
+            return len(manager.list_kernel_ids()), manager._spares.ready
+        finally:
+            await manager.shutdown_all(now=True)
+
+    assert run(scenario()) == (1, [])
