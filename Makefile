@@ -13,6 +13,11 @@ HOST   ?= localhost
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
+# nnviz's bytecode, written ahead: an editable install leaves it to the first import, which does
+# not write it where PYTHONDONTWRITEBYTECODE is set (many containers, CI): then every kernel
+# compiles nnviz again (~0.2 s of each cold page here, against 0.05 s with the bytecode).
+PRECOMPILE = $(BIN)/python -m compileall -q nnviz
+
 .PHONY: venv test test-fast lint format dashboard lab bench bench-browser screenshots notebooks clean
 
 venv: $(VENV)/.installed
@@ -25,6 +30,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q $(TORCH)
 	$(BIN)/python -m pip install -q -e '.[test]'
 	$(BIN)/python -m nnviz.serving
+	$(PRECOMPILE)
 	touch $@
 
 LINTED := nnviz tests benchmarks tools notebooks conftest.py
@@ -53,6 +59,7 @@ test-fast: venv
 # with the serving config in voila.json (lab template, sources stripped, tracebacks hidden,
 # one preheated kernel per lesson, kernels of closed pages culled after 10 idle minutes).
 dashboard: venv
+	$(PRECOMPILE)
 	$(BIN)/voila notebooks/ --port=$(PORT) --Voila.ip=$(HOST) --no-browser
 
 lab: venv
