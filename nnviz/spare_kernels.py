@@ -35,7 +35,7 @@ class SpareKernels:
         self.ready: list[tuple[str, str]] = []  # (kernel name, kernel id), oldest first
         self.starting = 0
         self._filler: asyncio.Future | None = None
-        self._last_page = 0.0  # event-loop time of the last kernel start
+        self._last_start = 0.0  # event-loop time of the last kernel start
 
     def __contains__(self, kernel_id: object) -> bool:
         return any(kernel_id == ready_id for _, ready_id in self.ready)
@@ -55,13 +55,13 @@ class SpareKernels:
         if self.count <= 0:
             return
         loop = asyncio.get_running_loop()
-        self._last_page = loop.time()
+        self._last_start = loop.time()
         if self._filler is None or self._filler.done():
             self._filler = asyncio.ensure_future(self._fill(kernel_name))
 
     async def _fill(self, kernel_name: str | None) -> None:
         loop = asyncio.get_running_loop()
-        while (wait := self._last_page + self.delay - loop.time()) > 0:
+        while (wait := self._last_start + self.delay - loop.time()) > 0:
             await asyncio.sleep(wait)
         name = kernel_name or self.manager.default_kernel_name
         while len(self.ready) + self.starting < self.count:
