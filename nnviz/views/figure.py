@@ -54,7 +54,7 @@ from nnviz.views.style import BASE_LAYOUT, CONFIG
 from nnviz.views.wire import array_delta, click_event, encode_message, gathering, wire_ready
 
 _FIGURES: weakref.WeakValueDictionary[str, Figure] = weakref.WeakValueDictionary()
-IN_FLIGHT = 3  # updates a figure may have sent that the browser has not yet drawn
+IN_FLIGHT = 5  # updates a figure may have sent that the browser has not yet drawn
 
 
 class Figure(go.FigureWidget):
@@ -115,11 +115,13 @@ class Figure(go.FigureWidget):
         """True while a browser that has acknowledged updates before has not yet drawn the
         last IN_FLIGHT of them; False with no browser at all (tests, a kernel nobody watches).
 
-        Three in flight: the acknowledgement's round trip (kernel, server, a page whose main
+        Five in flight: the acknowledgement's round trip (kernel, server, a page whose main
         thread is busy, back to a kernel whose training thread holds the GIL) takes 40-130 ms
-        here, longer than two refresh intervals; with two, a third of the refreshes waited for
-        it. The page shows at most two waiting updates a frame apart and folds older ones in,
-        so a slow browser is never behind by a backlog."""
+        here, up to three refresh intervals; with two, a third of the refreshes waited for it,
+        and with three the Playground's slowest view drew 15.2 times a second against 17.8 with
+        five (three alternating runs each, benchmarks/browser.py). The page shows at most two
+        waiting updates a frame apart and folds older ones in, so a slow browser is never
+        behind by a backlog."""
         if self._drawn_rev is None:
             return False
         return self._rev - self._drawn_rev >= IN_FLIGHT
