@@ -23,9 +23,10 @@ LESSONS = (
     "03_backpropagation",
     "04_gradient_descent",
     "05_learning_rate",
-    "06_regularization",
-    "07_seed_example",
-    "08_scaling",
+    "06_optimizers",
+    "07_regularization",
+    "08_seed_example",
+    "09_scaling",
 )
 TAUGHT = LESSONS[2:]  # the lessons with numbers to check; 00 and 01 are a guide and a dashboard
 MARKER = "# NBVAL_CHECK_OUTPUT"

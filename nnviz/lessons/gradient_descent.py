@@ -208,8 +208,8 @@ def loss_surface(
     margin = 0.15 * (high - low)
     grid = np.linspace(low - margin, high + margin, resolution)
     z = np.array([[cost(np.array([w1, w2])) for w1 in grid] for w2 in grid])
-    title = f"C(w_1, w_2): {updates} updates from the same start, eta = {lr:g}"
-    surface = Surface(title, grid, grid, z, "w_1", "w_2", "C", tuple(paths), log_z=True)
+    title = f"C(w₁, w₂): {updates} updates from the same start, η = {lr:g}"
+    surface = Surface(title, grid, grid, z, "w₁", "w₂", "C", tuple(paths), log_z=True)
     return LossSurface(surface, tuple(path_losses), tuple(examples))
 
 

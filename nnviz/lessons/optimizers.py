@@ -141,6 +141,21 @@ class OptimizerPaths:
         return "\n".join(lines)
 
 
+def curvatures(data, stretch: float = 1.0) -> tuple[float, float]:
+    """The curvatures k (smallest, largest) of lesson 04's two-weight surface on regression
+    data, x_2 multiplied by `stretch`: the eigenvalues of the Hessian of C = mean (z - y)^2 / 2,
+    which is the same everywhere, sum over examples of x x^T / n. Lesson 05: eta k < 2 for every
+    k, so eta < 2 / k_max."""
+    inputs, _, loss = two_weight_cost(data)
+    if loss.name != "mse":
+        raise ValueError(f"curvatures needs regression data (a squared-error surface, the same "
+                         f"curvature everywhere); {data.name!r} is {data.task}")  # fmt: skip
+    stretch = check_number("stretch", stretch, 0.0, strict_minimum=True)
+    inputs = inputs * np.array([1.0, stretch])
+    low, high = np.linalg.eigvalsh(inputs.T @ inputs / len(inputs))
+    return float(low), float(high)
+
+
 def optimizer_paths(
     data,
     rules: Sequence[UpdateRule],
@@ -197,8 +212,8 @@ def optimizer_paths(
     grid_x = np.linspace(low[0], high[0], resolution)
     grid_y = np.linspace(low[1], high[1], resolution)
     z = np.array([[cost_and_gradient(np.array([a, b]))[0] for a in grid_x] for b in grid_y])
-    title = f"C(w_1, w_2): {updates} full-batch updates from the same start"
-    surface = Surface(title, grid_x, grid_y, z, "w_1", "w_2", "C", tuple(paths), log_z=True)
+    title = f"C(w₁, w₂): {updates} full-batch updates from the same start"
+    surface = Surface(title, grid_x, grid_y, z, "w₁", "w₂", "C", tuple(paths), log_z=True)
     labels = tuple(rule.label for rule in rules)
     return OptimizerPaths(surface, labels, tuple(losses), tuple(diverged))
 
@@ -224,10 +239,10 @@ class OptimizerComparison:
     runs: tuple[OptimizerRun, ...]
 
     def chart(self) -> Chart:
-        """C on the training set against updates, one curve per optimizer (log loss axis)."""
+        """C on the training set against updates, one curve per optimizer."""
         series = tuple(Series(run.label, run.steps, run.losses) for run in self.runs)
         return Chart("C on the training set, same start", series, "updates",
-                     "C on the training set", y_log=True)  # fmt: skip
+                     "C on the training set")  # fmt: skip
 
     def table(self, target: float = 0.4) -> str:
         """Final C, test accuracy and the first measurement of C below `target`, per run."""

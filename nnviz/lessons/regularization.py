@@ -1,4 +1,4 @@
-"""The regularization sweep for lesson 06: C_total = C + lambda R, one Trainer per lambda on the
+"""The regularization sweep for lesson 07: C_total = C + lambda R, one Trainer per lambda on the
 same data, initial weights and shuffling, reduced to plain records, Charts and Surfaces.
 
     l2 = regularization_sweep(data, "l2", reg_rates=(0, 0.003, 0.01))

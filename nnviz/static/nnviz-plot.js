@@ -580,7 +580,11 @@ class View {
       ...(store.layout.images || []),
       ...store.rasters.map((raster, k) => raster.image_(flips[k])),
     ];
-    this.manageRanges(layout);
+    // Head-room only for a figure that has been updated (a live view): a chart drawn once
+    // keeps plotly's own ranges, which fit its data (a doubled time axis would leave half of
+    // the chart empty).
+    if (store.rev > 0) this.manageRanges(layout);
+    else this.managed = new Map();
     return layout;
   }
 

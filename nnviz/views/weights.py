@@ -6,7 +6,7 @@ from 1). Each layer's colour scale is symmetric around 0 and spans its own large
 so small layers stay readable; the title gives that |w| max and how many weights are near 0.
 
 "Near 0" is |w| < NEAR_ZERO: an L1 penalty pulls weights to 0 with steps of eta*lambda that jump
-back and forth across it, so they end up tiny, seldom exactly 0 (lesson 06 counts the same way)."""
+back and forth across it, so they end up tiny, seldom exactly 0 (lesson 07 counts the same way)."""
 
 from __future__ import annotations
 

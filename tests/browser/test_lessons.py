@@ -27,9 +27,10 @@ PLOTS = {
     "03_backpropagation": 2,  # live run: loss (+ empty layers); gradient flow
     "04_gradient_descent": 6,  # three charts; Playground without layers, weights
     "05_learning_rate": 4,  # two charts; Playground showing loss and boundary
-    "06_regularization": 4,  # histograms and gaps, boundaries; Playground
-    "07_seed_example": 2,  # accuracy and loss; live run: loss (+ empty layers)
-    "08_scaling": 4,  # throughput and convergence; Playground
+    "06_optimizers": 6,  # surface, three charts; Playground without layers, weights
+    "07_regularization": 4,  # histograms and gaps, boundaries; Playground
+    "08_seed_example": 2,  # accuracy and loss; live run: loss (+ empty layers)
+    "09_scaling": 4,  # throughput and convergence; Playground
 }
 RAW_TEX = re.compile(r"\$\$|\\frac|\\\(|\\\[|\$\\[A-Za-z]")
 MATH = re.compile(r"\$[^$\n]+\$|\\\(|\\\[")

@@ -14,6 +14,7 @@ from nnviz.lessons.optimizers import (
     DIVERGED,
     UpdateRule,
     compare_optimizers,
+    curvatures,
     make_rule,
     optimizer_paths,
     schedule_chart,
@@ -124,7 +125,7 @@ def test_the_comparison_is_trainers_built_by_hand():
         assert run.test_accuracy == pytest.approx(trainer.evaluate().test_metric)
     assert runs.runs[2].label == "Adam (eta 0.01) + warm-up 5 + cosine"
     chart = runs.chart()
-    assert [s.name for s in chart.series] == [r.label for r in runs.runs] and chart.y_log
+    assert [s.name for s in chart.series] == [r.label for r in runs.runs]
     assert runs.table().splitlines()[0].split()[:3] == ["optimizer", "C", "end"]
 
 
@@ -170,3 +171,16 @@ def test_a_rule_is_a_plain_record():
     rule = UpdateRule("momentum", 0.05, mu=0.8)
     assert rule.label == "momentum (eta 0.05, mu 0.8)"
     assert make_rule("adam", 0.01).label == "Adam (eta 0.01)"
+
+
+def test_curvatures_are_the_surfaces_second_derivatives(plane):
+    low, high = curvatures(plane, stretch=10.0)
+    inputs, targets, _ = two_weight_cost(plane)
+    inputs = inputs * [1.0, 10.0]
+    w, h = np.array([0.3, -0.2]), 1e-3
+    gradient = lambda v: inputs.T @ (inputs @ v[:, None] - targets)[:, 0] / len(inputs)  # noqa: E731
+    hessian = np.array([(gradient(w + h * e) - gradient(w - h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(sorted(np.linalg.eigvalsh(hessian)), [low, high], rtol=1e-6)
+    assert high / low > 50  # stretching x_2 by 10 makes a ravine (100x, less the data's own)
+    with pytest.raises(ValueError, match="curvatures needs regression data"):
+        curvatures(make_dataset("gauss", n_samples=20))
