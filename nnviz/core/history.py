@@ -133,6 +133,8 @@ EVALUATION_COLUMNS = (
     "penalty",
     "train_metric",
     "test_metric",
+    "val_loss",
+    "val_metric",
 )
 
 

@@ -7,6 +7,7 @@ arrays, never tensors, so views need no torch and a record can be kept or sent a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +26,8 @@ class Evaluation:
     train_metric: float
     test_metric: float
     metric: str  # "accuracy" or "r2"
+    val_loss: float = math.nan  # over the validation split; nan when the data has none
+    val_metric: float = math.nan
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ Playground keeps at least 10 % of the points for training.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,42 @@ class Dataset:
     raw_test: torch.Tensor | None = None
     # Names from FEATURES that turn raw points into inputs; None: the inputs are the raw points.
     _feature_map: tuple[str, ...] | None = field(default=None, repr=False)
+    # A validation split (with_validation): held out of training to choose settings with, so
+    # that the test set stays untouched until the end. None: no validation split.
+    X_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
+    raw_val: torch.Tensor | None = None
+
+    @property
+    def n_val(self) -> int:
+        """Points in the validation split (0 without one)."""
+        return 0 if self.X_val is None else len(self.X_val)
+
+    def with_validation(self, fraction: float) -> Dataset:
+        """This data set with the last `fraction` of its training points moved to a validation
+        split (the training points are already shuffled, so the split is a seeded random one);
+        the test split is unchanged. A data set that has a validation split already is refused."""
+        fraction = check_number("validation_fraction", fraction, 0.0, maximum=MAX_TEST_FRACTION,
+                                strict_minimum=True)  # fmt: skip
+        if self.X_val is not None:
+            raise ValueError(f"{self.name!r} already has a validation split of {self.n_val} "
+                             "points; split the data set it was made from")  # fmt: skip
+        n = len(self.X_train)
+        n_val = round(n * fraction)
+        if n_val < 1 or n - n_val < 1:
+            raise ValueError(
+                f"validation_fraction={fraction:g} of {n} training points leaves {n - n_val} "
+                f"for training and {n_val} for validation; each needs at least one"
+            )
+        keep = n - n_val
+        raw = self.raw_train
+        return replace(
+            self,
+            X_train=self.X_train[:keep], y_train=self.y_train[:keep],
+            X_val=self.X_train[keep:], y_val=self.y_train[keep:],
+            raw_train=None if raw is None else raw[:keep],
+            raw_val=None if raw is None else raw[keep:],
+        )  # fmt: skip
 
     @property
     def n_features(self) -> int:
@@ -85,9 +121,10 @@ class Dataset:
             size = f"{self.n_outputs} target" + ("s" if self.n_outputs > 1 else "")
         names = self.feature_names
         columns = f"features {','.join(names)}" if len(names) <= 8 else f"{len(names)} features"
+        validation = f" / {self.n_val} validation" if self.X_val is not None else ""
         return (
-            f"Dataset({self.name!r}, {self.task}, {size}, {len(self.X_train)} train / "
-            f"{len(self.X_test)} test, {columns})"
+            f"Dataset({self.name!r}, {self.task}, {size}, {len(self.X_train)} train{validation}"
+            f" / {len(self.X_test)} test, {columns})"
         )
 
 
@@ -100,8 +137,10 @@ def make_dataset(
     features: Sequence[str] = DEFAULT_FEATURES,
     n_features: int = 100,
     n_classes: int = 10,
+    validation_fraction: float = 0.0,
 ) -> Dataset:
-    """Generate one of DATASETS and split it into seeded train and test sets."""
+    """Generate one of DATASETS and split it into seeded train and test sets; with
+    validation_fraction > 0, that share of the training points becomes a validation split."""
     name = check_choice("name", name, DATASETS)
     n_samples = check_int("n_samples", n_samples, minimum=2)
     noise = check_number("noise", noise, minimum=0.0, maximum=MAX_NOISE)
@@ -109,6 +148,8 @@ def make_dataset(
         "test_fraction", test_fraction, minimum=0.0, maximum=MAX_TEST_FRACTION
     )
     seed = check_int("seed", seed, minimum=0)
+    validation_fraction = check_number("validation_fraction", validation_fraction, minimum=0.0,
+                                       maximum=MAX_TEST_FRACTION)  # fmt: skip
     features = check_features("features", features)
     n_features = check_int("n_features", n_features, minimum=1)
     n_classes = check_int("n_classes", n_classes, minimum=2)
@@ -151,7 +192,7 @@ def make_dataset(
     points = torch.as_tensor(inputs, dtype=torch.float32)
     plane = name in PLANE_SETS
     raw_test, raw_train = (points[:n_test], points[n_test:]) if plane else (None, None)
-    return Dataset(
+    data = Dataset(
         name=name,
         task=task,
         X_train=apply_features(points[n_test:], features) if plane else points[n_test:],
@@ -165,6 +206,7 @@ def make_dataset(
         raw_test=raw_test,
         _feature_map=features if plane else None,
     )
+    return data.with_validation(validation_fraction) if validation_fraction > 0 else data
 
 
 def apply_features(points: torch.Tensor, features: Sequence[str]) -> torch.Tensor:

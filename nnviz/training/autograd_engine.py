@@ -120,6 +120,17 @@ class AutogradEngine:
             if train
             else (sets.test_inputs, sets.test_targets)
         )
+        return self._measure(inputs, targets)
+
+    @torch.no_grad()
+    def measure_validation(self) -> tuple[float, float]:
+        """Loss C and metric over the validation split, from one forward pass."""
+        sets = self._sets
+        if sets.val_inputs is None or sets.val_targets is None:
+            raise ValueError("this data set has no validation split (Dataset.with_validation)")
+        return self._measure(sets.val_inputs, sets.val_targets)
+
+    def _measure(self, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
         logits = self.model(inputs)
         loss, metric = torch.stack(
             (self.loss.function(logits, targets), self._metric(logits, targets))

@@ -27,6 +27,8 @@ class TrainingSets:
     test_inputs: torch.Tensor
     test_targets: torch.Tensor
     n_outputs: int  # width of z^L, for targets as a matrix y
+    val_inputs: torch.Tensor | None = None  # the validation split, where the data has one
+    val_targets: torch.Tensor | None = None
 
 
 class Engine(Protocol):
@@ -57,6 +59,9 @@ class Engine(Protocol):
 
     def measure(self, train: bool) -> tuple[float, float]:
         """Loss C and the metric over the training or the test split, from one forward pass."""
+
+    def measure_validation(self) -> tuple[float, float]:
+        """Loss C and the metric over the validation split (the sets must have one)."""
 
     def layer_values(self) -> LayerValues | None:
         """This step's a^(l-1), z, delta and gradient, where the engine computes them itself."""

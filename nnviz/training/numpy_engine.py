@@ -73,6 +73,11 @@ class NumpyEngine:
         self._train_targets = numpy_targets(sets.train_targets, sets.n_outputs)
         self._test_inputs = sets.test_inputs.numpy()
         self._test_targets = numpy_targets(sets.test_targets, sets.n_outputs)
+        self._val = (
+            None
+            if sets.val_inputs is None or sets.val_targets is None
+            else (sets.val_inputs.numpy(), numpy_targets(sets.val_targets, sets.n_outputs))
+        )
         self._epoch_inputs, self._epoch_targets = self._train_inputs, self._train_targets
         self._torch_parameters = list(model.parameters())
         sizes = [p.numel() for p in self._torch_parameters]
@@ -220,6 +225,15 @@ class NumpyEngine:
             if train
             else (self._test_inputs, self._test_targets)
         )
+        return self._measure(inputs, targets)
+
+    def measure_validation(self) -> tuple[float, float]:
+        """Data loss C and metric(z^L, y) over the validation split."""
+        if self._val is None:
+            raise ValueError("this data set has no validation split (Dataset.with_validation)")
+        return self._measure(*self._val)
+
+    def _measure(self, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
         outputs = self.outputs(inputs)
         cost, _ = self._cost(outputs, targets)
         return float(cost), float(self._metric(outputs, targets))

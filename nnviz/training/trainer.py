@@ -118,6 +118,7 @@ class Trainer:
             data.X_test.to(self.device, torch.float32),
             self.loss.prepare_targets(data.y_test, n_outputs).to(self.device),
             n_outputs,
+            *self._validation_sets(data, n_outputs),
         )
         self._parameters = list(self.model.parameters())
         self.engine = choose_engine(
@@ -147,6 +148,8 @@ class Trainer:
         self.elapsed = 0.0
         self.diverged: int | None = None
         self.divergence_message = ""
+        self.stop_message = ""  # why the latest fit stopped before its steps (request_stop)
+        self._stop_requested = False
         self._divergence.reset()
         self.history.clear()
         self._generator = torch.Generator().manual_seed(self.seed)
@@ -238,10 +241,12 @@ class Trainer:
             # From the middle of an epoch, finish it first: `epochs` more epoch ends.
             total = (epochs - 1) * self.steps_per_epoch + self.steps_left_in_epoch if epochs else 0
         bar = _progress_bar(total) if progress else None
+        self._stop_requested = False
+        self.stop_message = ""
         with self.session(callbacks):
             for _ in range(total):
                 record = self.step()
-                if record is None:
+                if record is None or self._stop_requested:
                     break
                 if bar is not None:
                     bar.update(1)
@@ -340,6 +345,13 @@ class Trainer:
             callbacks.on_epoch_end(self, self.epoch - 1)
         return record
 
+    def request_stop(self, message: str) -> None:
+        """Make the running fit end after this update (a callback's stop condition, such as
+        nnviz.EarlyStopping); `message` says why and is kept in stop_message. The next fit
+        trains again."""
+        self._stop_requested = True
+        self.stop_message = str(message)
+
     def _update(self) -> None:
         self._engine.copy_before_step()
         if not self._plain_sgd:
@@ -374,9 +386,20 @@ class Trainer:
                 test_loss, test_metric = engine.measure(train=False)
             else:
                 test_loss = test_metric = math.nan
+            if self._sets.val_inputs is not None:
+                val_loss, val_metric = engine.measure_validation()
+            else:
+                val_loss = val_metric = math.nan
         return Evaluation(
-            self.step_count, train_loss, test_loss, penalty, train_metric, test_metric, self.metric
-        )
+            self.step_count, train_loss, test_loss, penalty, train_metric, test_metric,
+            self.metric, val_loss, val_metric,
+        )  # fmt: skip
+
+    def _validation_sets(self, data: Dataset, n_outputs: int) -> tuple:
+        if data.X_val is None or data.y_val is None:
+            return (None, None)
+        return (data.X_val.to(self.device, torch.float32),
+                self.loss.prepare_targets(data.y_val, n_outputs).to(self.device))  # fmt: skip
 
     def _record_evaluation(self, evaluation: Evaluation) -> None:
         self.history.evaluations.append(
@@ -388,6 +411,8 @@ class Trainer:
             evaluation.penalty,
             evaluation.train_metric,
             evaluation.test_metric,
+            evaluation.val_loss,
+            evaluation.val_metric,
         )
 
     def __repr__(self) -> str:

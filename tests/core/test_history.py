@@ -164,7 +164,7 @@ def test_history_routes_step_and_evaluation_columns() -> None:
     assert history.evaluations.columns == EVALUATION_COLUMNS
     for step in range(1, 4):
         history.steps.append(step, 0, 10 * step, 1.0 / step, 0.0, 1.0 / step, 0.1 * step)
-    history.evaluations.append(3, 1, 30, 0.5, 0.6, 0.0, 0.9, 0.8)
+    history.evaluations.append(3, 1, 30, 0.5, 0.6, 0.0, 0.9, 0.8, 0.55, 0.85)
     np.testing.assert_array_equal(history["step"], [1, 2, 3])  # the per-step column
     np.testing.assert_array_equal(history["loss"], [1.0, 0.5, 1 / 3])
     np.testing.assert_array_equal(history["test_metric"], [0.8])  # only in evaluations
