@@ -38,6 +38,8 @@ def refusal(model: nn.Module, loss: Loss, device: torch.device) -> str | None:
         for module in model.modules()
     ):
         return "the model has hooks, which only a forward pass through the module fires"
+    if model.dropout:
+        return f"it has no dropout, and the model drops hidden neurons (dropout={model.dropout:g})"
     activation = model.activation
     if activation.numpy_function is None or activation.numpy_derivative is None:
         return f"activation {activation.name!r} has no numpy form"

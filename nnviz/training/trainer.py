@@ -75,6 +75,7 @@ class Trainer:
         check_data(data)
         self.device = check_device(device)
         self.model = model.to(self.device)
+        self.model.eval()  # dropout and the like: on only inside a training forward pass
         self.data = data
         self.n_train = int(data.X_train.shape[0])
         check_sizes(model, data)
