@@ -25,8 +25,9 @@ LESSONS = (
     "05_learning_rate",
     "06_optimizers",
     "07_regularization",
-    "08_seed_example",
-    "09_scaling",
+    "08_generalization",
+    "09_seed_example",
+    "10_scaling",
 )
 TAUGHT = LESSONS[2:]  # the lessons with numbers to check; 00 and 01 are a guide and a dashboard
 MARKER = "# NBVAL_CHECK_OUTPUT"

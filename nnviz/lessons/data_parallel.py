@@ -1,4 +1,4 @@
-"""Data-parallel SGD (lesson 09): workers each hold a replica of the network and one shard of
+"""Data-parallel SGD (lesson 10): workers each hold a replica of the network and one shard of
 every global batch, and average their gradients with an all-reduce (torch.distributed, gloo).
 
     result = data_parallel_sgd(data, world_size=2)      # 2 processes: gradient == full batch

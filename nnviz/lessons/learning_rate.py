@@ -24,10 +24,13 @@ from nnviz.lessons.checks import check_sweep_values
 from nnviz.training.trainer import Trainer
 
 
-def build_trainer(data, hidden: Sequence[int], activation: str, seed: int, **settings) -> Trainer:
-    """A Trainer of a fresh seeded MLP [inputs, *hidden, outputs]: one run of a sweep."""
+def build_trainer(
+    data, hidden: Sequence[int], activation: str, seed: int, dropout: float = 0.0, **settings
+) -> Trainer:
+    """A Trainer of a fresh seeded MLP [inputs, *hidden, outputs] (with `dropout`, MLP's): one
+    run of a sweep."""
     sizes = [data.n_features, *check_widths("hidden", hidden), data.n_outputs]
-    model = MLP(sizes, activation=activation, seed=seed)
+    model = MLP(sizes, activation=activation, seed=seed, dropout=dropout)
     return Trainer(model, data, seed=seed, **settings)
 
 

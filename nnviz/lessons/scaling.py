@@ -1,4 +1,4 @@
-"""Why large-scale training uses mini-batches (lesson 09): throughput and progress per epoch
+"""Why large-scale training uses mini-batches (lesson 10): throughput and progress per epoch
 against batch size. Data-parallel SGD is in nnviz.lessons.data_parallel.
 
     record = measure_throughput([1, 16, 256])           # examples per second (timing: varies)

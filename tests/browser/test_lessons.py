@@ -29,8 +29,9 @@ PLOTS = {
     "05_learning_rate": 4,  # two charts; Playground showing loss and boundary
     "06_optimizers": 6,  # surface, three charts; Playground without layers, weights
     "07_regularization": 4,  # histograms and gaps, boundaries; Playground
-    "08_seed_example": 2,  # accuracy and loss; live run: loss (+ empty layers)
-    "09_scaling": 4,  # throughput and convergence; Playground
+    "08_generalization": 6,  # four charts; Playground without layers, weights
+    "09_seed_example": 2,  # accuracy and loss; live run: loss (+ empty layers)
+    "10_scaling": 4,  # throughput and convergence; Playground
 }
 RAW_TEX = re.compile(r"\$\$|\\frac|\\\(|\\\[|\$\\[A-Za-z]")
 MATH = re.compile(r"\$[^$\n]+\$|\\\(|\\\[")
