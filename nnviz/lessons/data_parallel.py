@@ -1,7 +1,7 @@
 """Data-parallel SGD (lesson 10): workers each hold a replica of the network and one shard of
 every global batch, and average their gradients with an all-reduce (torch.distributed, gloo).
 
-    result = data_parallel_sgd(data, world_size=2)      # 2 processes: gradient == full batch
+    result = data_parallel_sgd(data, world_size=2)  # 2 processes: gradient == 1 on the whole batch
 
 The workers are separate Python processes started with torch.multiprocessing's "spawn", so
 `_data_parallel_worker` lives here, where they can import it. Each worker imports torch afresh
@@ -39,14 +39,15 @@ class DataParallel:
     lr: float
     worker_gradients: np.ndarray  # (world_size, n): each worker's own gradient at step 1
     averaged_gradient: np.ndarray  # (n,) after the all-reduce, divided by world_size
-    full_batch_gradient: np.ndarray  # (n,) one process, the whole batch of step 1
+    batch_gradient: np.ndarray  # (n,) one process, the whole effective batch of step 1 (not the
+    # full-batch gradient of lesson 04, which is over the whole training set)
     parameters: np.ndarray  # (world_size, n): every replica after `steps` updates
     single_process_parameters: np.ndarray  # (n,) one process after the same updates
 
     @property
     def gradient_difference(self) -> float:
-        """max |averaged gradient - full-batch gradient|."""
-        return float(np.abs(self.averaged_gradient - self.full_batch_gradient).max())
+        """max |averaged gradient - one process's gradient on the whole effective batch|."""
+        return float(np.abs(self.averaged_gradient - self.batch_gradient).max())
 
     @property
     def parameter_difference(self) -> float:
@@ -158,7 +159,7 @@ def data_parallel_sgd(
         parameters = np.stack([result["parameters"] for result in results])
 
     model = MLP(sizes, activation="relu", seed=seed)  # rank 0's network, on whole batches
-    _, full_batch = _sgd(model, inputs, targets, lr, lambda gradient: gradient)
+    _, whole_batch = _sgd(model, inputs, targets, lr, lambda gradient: gradient)
     return DataParallel(
         world_size,
         batch_size,
@@ -166,7 +167,7 @@ def data_parallel_sgd(
         lr,
         own,
         averaged,
-        full_batch,
+        whole_batch,
         parameters,
         flat_parameters(model),
     )

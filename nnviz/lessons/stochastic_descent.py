@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.func import functional_call, grad, vmap
 
-from nnviz.core.checks import check_int
+from nnviz.core.checks import check_int, check_number
 from nnviz.core.losses import get_loss
 from nnviz.core.model import MLP
 from nnviz.core.records import Chart, Series
@@ -154,3 +154,66 @@ def first_layer_gradient(model: MLP, x, y) -> FirstLayerGradient:
     delta, point = dc_dz[0].double().numpy(), inputs[0].double().numpy()
     delta_x = np.outer(delta, point)
     return FirstLayerGradient(point, delta, gradient.double().numpy(), delta_x, delta_x * point)
+
+
+@dataclass(frozen=True, slots=True)
+class SeedRuleRun:
+    """Per-example SGD with the correct first-layer step and with the seed's, same start and
+    order: C on the whole training set after each epoch (the first entry: before training)."""
+
+    epochs: np.ndarray  # 0, 1, ..., epochs
+    correct: np.ndarray  # w <- w - eta dC/dw
+    seed_rule: np.ndarray  # the first layer's w_ij <- w_ij - eta (dC/dw_ij) x_i
+
+    def table(self) -> str:
+        """C per epoch for both rules, rounded for printing."""
+        rows = [f"{'epoch':>5} {'correct':>9} {'seed rule':>10}"]
+        for epoch, right, seed in zip(self.epochs, self.correct, self.seed_rule, strict=True):
+            rows.append(f"{int(epoch):>5} {right:>9.4f} {seed:>10.4f}")
+        return "\n".join(rows)
+
+    def chart(self) -> Chart:
+        """Both curves of C against epochs."""
+        series = (Series("w - eta dC/dw (correct)", self.epochs, self.correct, "lines+markers"),
+                  Series("w - eta (dC/dw) x (the seed's)", self.epochs, self.seed_rule,
+                         "lines+markers"))  # fmt: skip
+        return Chart("per-example SGD: the correct rule and the seed's", series, "epochs",
+                     "C on the training set")  # fmt: skip
+
+
+def seed_rule_run(
+    data, hidden: int = 6, lr: float = 0.3, epochs: int = 10, seed: int = 0
+) -> SeedRuleRun:
+    """Train two copies of one seeded 2-hidden-1 tanh network by per-example SGD in one seeded
+    order: one with w <- w - eta dC/dw, one whose first layer steps by the seed's
+    (dC/dw_ij) x_i instead (deeper layers, where x has no place, step correctly)."""
+    hidden = check_int("hidden", hidden, minimum=1)
+    lr = check_number("lr", lr, 0.0, strict_minimum=True)
+    epochs = check_int("epochs", epochs, minimum=1)
+    if data.task != "classification" or data.n_outputs != 1:
+        raise ValueError(f"seed_rule_run needs two-class data; {data.name!r} is {data.task} with "
+                         f"{data.n_outputs} outputs")  # fmt: skip
+    loss = get_loss(None, data.task, 1)
+    inputs = data.X_train.float()
+    targets = loss.prepare_targets(data.y_train, 1)
+    curves = []
+    for seed_rule in (False, True):
+        model = MLP([data.n_features, hidden, 1], activation="tanh", seed=seed)
+        first = model.linear_layers()[0].weight
+        parameters = list(model.parameters())
+        order = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            costs = [float(loss.function(model(inputs), targets))]
+        for _ in range(epochs):
+            for k in torch.randperm(len(inputs), generator=order).tolist():
+                cost = loss.function(model(inputs[k : k + 1]), targets[k : k + 1])
+                gradients = torch.autograd.grad(cost, parameters)
+                with torch.no_grad():
+                    for parameter, gradient in zip(parameters, gradients, strict=True):
+                        if seed_rule and parameter is first:
+                            gradient = gradient * inputs[k][None, :]  # (dC/dw_ij) x_i: row j
+                        parameter.sub_(lr * gradient)
+            with torch.no_grad():
+                costs.append(float(loss.function(model(inputs), targets)))
+        curves.append(np.array(costs))
+    return SeedRuleRun(np.arange(epochs + 1), curves[0], curves[1])

@@ -57,7 +57,8 @@ def backprop_table(record: Backprop, part: str = "all", decimals: int = 4) -> st
         lines += _rows("a^0 = x", record.layers[0].a_prev, decimals)
         for layer in record.layers:
             lines.append(f"layer l = {layer.index}")
-            lines += _matrix("w_{i}j^l", layer.weight.T, decimals)  # row i, columns j: w_ij^l
+            # Row j = the weights into neuron j (W^l[j, i] = w_ij^l, as lesson 02 prints W^l).
+            lines += _matrix("w_i{i}^l", layer.weight, decimals)
             lines += _matrix("b_j^l", layer.bias[None], decimals)
             lines += _rows("z^l", layer.z, decimals) + _rows("a^l", layer.a, decimals)
         lines.append(f"C = {number(record.cost, decimals)}  ({record.loss})")
@@ -68,7 +69,7 @@ def backprop_table(record: Backprop, part: str = "all", decimals: int = 4) -> st
             lines += _rows("dC/da^l", layer.cost_gradient, decimals)
             lines += _rows("sigma'(z^l)", layer.sigma_prime, decimals)
             lines += _rows("delta^l", layer.delta, decimals)
-            lines += _matrix("dC/dw_{i}j^l", layer.grad_weight.T, decimals)
+            lines += _matrix("dC/dw_i{i}^l", layer.grad_weight, decimals)
             lines += _matrix("dC/db_j^l", layer.grad_bias[None], decimals)
     return "\n".join(lines)
 

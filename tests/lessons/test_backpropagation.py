@@ -137,9 +137,9 @@ def test_tables_print_the_record_rounded_and_platform_stable() -> None:
     assert "-0.0000" not in backward  # ReLU's zero deltas print as +0.0000
     assert backward.index(f"layer l = {len(record.layers)}") < backward.index("layer l = 1")
     forward = backprop_table(record, "forward")
-    weights = next(line for line in forward.splitlines() if line.startswith("  w_2j^l"))
-    np.testing.assert_allclose(  # row i = 2 of layer 1: w_2j^1 for every j
-        [float(v) for v in weights.split(":")[1].split()], record.layers[0].weight[:, 1], atol=5e-5
+    weights = next(line for line in forward.splitlines() if line.startswith("  w_i2^l"))
+    np.testing.assert_allclose(  # row j = 2 of layer 1: w_i2^1 for every i, as W^1[1, :]
+        [float(v) for v in weights.split(":")[1].split()], record.layers[0].weight[1], atol=5e-5
     )
     assert "delta" not in forward and re.search(r"C = \+\d\.\d{4}", forward)
     agreement = agreement_table(record)

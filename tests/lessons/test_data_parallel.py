@@ -24,7 +24,7 @@ def test_data_parallel_gradient_is_the_large_batch_gradient(digits) -> None:
     # The shards differ, so do the workers' own gradients; their mean is the all-reduce's.
     assert np.abs(result.worker_gradients[0] - result.worker_gradients[1]).max() > 1e-3
     assert np.allclose(result.worker_gradients.mean(axis=0), result.averaged_gradient, atol=1e-7)
-    # The full-batch gradient by autograd, independently of nnviz.lessons.scaling.
+    # The gradient of the whole 40-example batch by autograd, independently of nnviz.lessons.
     model = MLP([64, 8, 10], activation="relu", seed=0)
     F.cross_entropy(model(digits.X_train[:40]), digits.y_train[:40]).backward()
     expected = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).numpy()

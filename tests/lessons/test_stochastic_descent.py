@@ -9,12 +9,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from nnviz import MLP
+from nnviz import MLP, Trainer, from_arrays, make_dataset
 from nnviz.lessons.stochastic_descent import (
     first_layer_gradient,
     gradient_noise,
     noise_chart,
     per_example_gradients,
+    seed_rule_run,
 )
 
 
@@ -89,3 +90,33 @@ def test_first_layer_gradient_is_delta_times_input_not_times_input_twice() -> No
 def test_bad_arguments_name_the_parameter(binary_data, call, message) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         call(binary_data)
+
+
+def test_the_seed_rules_correct_curve_is_a_trainer_with_batch_size_1():
+
+    data = make_dataset("circle", n_samples=60, noise=0.1, seed=0)
+    run = seed_rule_run(data, hidden=4, lr=0.3, epochs=3, seed=2)
+    trainer = Trainer(MLP([2, 4, 1], activation="tanh", seed=2), data, lr=0.3, batch_size=1,
+                      seed=2)  # fmt: skip
+    losses = [trainer.evaluate().train_loss]
+    for _ in range(3):
+        trainer.fit(epochs=1)
+        losses.append(trainer.evaluate().train_loss)
+    np.testing.assert_allclose(run.correct, losses, rtol=1e-4)
+    assert run.seed_rule[0] == run.correct[0]  # the same start
+    assert abs(run.seed_rule[-1] - run.correct[-1]) > 1e-3
+    assert run.table().splitlines()[0].split() == ["epoch", "correct", "seed", "rule"]
+
+
+def test_the_seed_rule_multiplies_the_first_layers_gradient_by_x():
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, size=40)
+    ones = from_arrays(np.ones((40, 2)), labels, test_fraction=0.5)  # x_i = 1: x_i^2 = x_i
+    same = seed_rule_run(ones, hidden=3, lr=0.5, epochs=2)
+    np.testing.assert_allclose(same.seed_rule, same.correct, rtol=1e-6)
+    halves = from_arrays(np.full((40, 2), 0.5), labels, test_fraction=0.5)
+    scaled = seed_rule_run(halves, hidden=3, lr=0.5, epochs=2)
+    assert not np.allclose(scaled.seed_rule, scaled.correct)  # the first layer's steps halved
+    with pytest.raises(ValueError, match="seed_rule_run needs two-class data"):
+        seed_rule_run(make_dataset("plane", n_samples=20))
