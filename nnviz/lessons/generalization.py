@@ -59,7 +59,7 @@ class TrainRun:
             loss = getattr(final, f"{split}_loss")
             if np.isfinite(loss):
                 metric = getattr(final, f"{split}_metric")
-                lines.append(f"{SPLIT_NAMES[split]:>10}: C {loss:.4f}  {final.metric} {metric:.3f}")
+                lines.append(f"{SPLIT_NAMES[split]:>10}: C {loss:.3f}  {final.metric} {metric:.3f}")
         return "\n".join(lines)
 
 

@@ -251,7 +251,7 @@ class OptimizerComparison:
         for run in self.runs:
             below = np.flatnonzero(run.losses < target)
             reached = str(int(run.steps[below[0]])) if below.size else "-"
-            end = f"{run.losses[-1]:.4f}" if run.diverged is None else "diverged"
+            end = f"{run.losses[-1]:.3f}" if run.diverged is None else "diverged"
             lines.append(f"{run.label:<38} {end:>8} {run.test_accuracy:>8.3f}  {reached}")
         return "\n".join(lines)
 

@@ -82,8 +82,8 @@ class EarlyStopping(Callback):
             parameters = f"the parameters are step {record.step}'s (restore_best=False)"
         trainer.request_stop(  # type: ignore[attr-defined]
             f"Stopped early at step {record.step}: the validation loss has not improved for "
-            f"{self.patience} evaluation{'s' * (self.patience > 1)} (best {self.best_loss:.4f} "
-            f"at step {self.best_step}, now {loss:.4f}); {parameters}."
+            f"{self.patience} evaluation{'s' * (self.patience > 1)} (best {self.best_loss:.3f} "
+            f"at step {self.best_step}, now {loss:.3f}); {parameters}."
         )
 
     def __repr__(self) -> str:

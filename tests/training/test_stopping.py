@@ -77,7 +77,7 @@ def test_early_stopping_stops_after_patience_evaluations_without_improvement(noi
     assert steps[best] == stopper.best_step and losses[best] == pytest.approx(stopper.best_loss)
     assert len(losses) - 1 - best == 4  # exactly `patience` evaluations after the best one
     assert f"Stopped early at step {trainer.step_count}" in trainer.stop_message
-    assert f"best {stopper.best_loss:.4f} at step {stopper.best_step}" in trainer.stop_message
+    assert f"best {stopper.best_loss:.3f} at step {stopper.best_step}" in trainer.stop_message
 
     # The parameters are the best evaluation's: the same run stopped there by hand.
     by_hand = Trainer(MLP([2, 16, 16, 1], activation="relu", seed=0), noisy, lr=0.1, eval_every=50)
