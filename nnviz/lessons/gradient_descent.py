@@ -160,6 +160,13 @@ def two_weight_cost(data) -> tuple[np.ndarray, np.ndarray, Loss]:
     return data.X_train.numpy().astype(np.float64), targets, loss
 
 
+def check_start(start: object) -> np.ndarray:
+    """The start (w_1, w_2) of a path on the two-weight surface, as an array; else raise."""
+    if isinstance(start, str) or not isinstance(start, Sequence) or len(start) != 2:
+        raise ValueError(f"start must be two numbers (w_1, w_2); got {start!r}")
+    return np.array([check_number(f"start[{i}]", value) for i, value in enumerate(start)])
+
+
 def loss_surface(
     data,
     start: tuple[float, float] = (-3.0, 2.0),
@@ -177,10 +184,7 @@ def loss_surface(
     lr = check_number("lr", lr, 0.0, strict_minimum=True)
     updates = check_int("updates", updates, minimum=1)
     resolution = check_int("resolution", resolution, minimum=3)
-    if isinstance(start, str) or not isinstance(start, Sequence) or len(start) != 2:
-        raise ValueError(f"start must be two numbers (w_1, w_2); got {start!r}")
-    first = np.array([check_number(f"start[{i}]", value) for i, value in enumerate(start)])
-
+    first = check_start(start)
     numpy_cost, _ = loss.numpy_pair()
 
     def cost(weights: np.ndarray) -> float:

@@ -31,7 +31,7 @@ import numpy as np
 
 from nnviz.core.checks import check_choice, check_int, check_number, check_sequence
 from nnviz.core.records import Chart, Series, Surface
-from nnviz.lessons.gradient_descent import two_weight_cost
+from nnviz.lessons.gradient_descent import check_start, two_weight_cost
 from nnviz.lessons.learning_rate import build_trainer
 from nnviz.training.schedules import LearningRateSchedule
 from nnviz.training.trainer import OPTIMIZERS
@@ -176,9 +176,7 @@ def optimizer_paths(
             raise TypeError(f"rules[{k}] must be an UpdateRule (make_rule); got {rule!r}")
     updates = check_int("updates", updates, minimum=1)
     resolution = check_int("resolution", resolution, minimum=3)
-    if isinstance(start, str) or not isinstance(start, Sequence) or len(start) != 2:
-        raise ValueError(f"start must be two numbers (w_1, w_2); got {start!r}")
-    first = np.array([check_number(f"start[{i}]", value) for i, value in enumerate(start)])
+    first = check_start(start)
     numpy_cost, _ = loss.numpy_pair()
 
     def cost_and_gradient(weights: np.ndarray) -> tuple[float, np.ndarray]:
