@@ -29,9 +29,19 @@ LESSONS = (
     "09_seed_example",
     "10_scaling",
 )
+# The Chinese lessons written so far (tools/twins.py); every lesson is to get one (issue 13).
+TRANSLATED = tuple(sorted(path.stem for path in (NOTEBOOKS / "zh").glob("*.ipynb")))
+TWINS = tuple(f"zh/{name}" for name in TRANSLATED)
 TAUGHT = LESSONS[2:]  # the lessons with numbers to check; 00 and 01 are a guide and a dashboard
 MARKER = "# NBVAL_CHECK_OUTPUT"
 TEXT = {"text/plain", "text/markdown", "text/latex"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<!\$)\$(?!\$)[^$\n]+?\$")
+# What a translation keeps as it is: maths, code, links' targets, HTML tags.
+NOT_PROSE = re.compile(
+    r"\$\$.+?\$\$|\$[^$\n]+\$|```.+?```|`[^`]*`|\]\([^)]*\)|<[^>]+>|https?://\S+", re.S
+)
 
 
 def read(name: str) -> nbformat.NotebookNode:
@@ -54,7 +64,34 @@ def test_every_lesson_is_there():
     assert sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb")) == sorted(LESSONS)
 
 
-@pytest.mark.parametrize("name", LESSONS)
+def test_every_chinese_lesson_is_the_twin_of_an_english_one():
+    assert TRANSLATED and set(TRANSLATED) <= set(LESSONS)
+
+
+@pytest.mark.parametrize("name", TRANSLATED)
+def test_chinese_twin_runs_the_english_code_and_translates_the_text(name):
+    english, twin = read(name), read(f"zh/{name}")
+    assert [c.cell_type for c in twin.cells] == [c.cell_type for c in english.cells], (
+        f"zh/{name}: cells added or removed; the twin must follow its English lesson"
+    )
+    for index, (ours, theirs) in enumerate(zip(english.cells, twin.cells, strict=True)):
+        if ours.cell_type == "code":
+            for field in ("source", "outputs", "execution_count"):
+                assert theirs.get(field) == ours.get(field), (
+                    f"zh/{name}: code cell {index} differs in {field} from the English lesson "
+                    "(python tools/twins.py sync copies the English code cells)"
+                )
+            continue
+        prose = NOT_PROSE.sub(" ", theirs.source)
+        if re.search(r"[A-Za-z]{3,}", NOT_PROSE.sub(" ", ours.source)):
+            assert CJK.search(prose), f"zh/{name}: markdown cell {index} is not translated"
+        # A translation keeps every formula of the English cell, character for character.
+        for pattern in (DISPLAY_MATH, INLINE_MATH):
+            missing = set(pattern.findall(ours.source)) - set(pattern.findall(theirs.source))
+            assert not missing, f"zh/{name}: markdown cell {index} lost {sorted(missing)[:3]}"
+
+
+@pytest.mark.parametrize("name", LESSONS + TWINS)
 def test_notebooks_are_thin_and_small(name):
     path = NOTEBOOKS / f"{name}.ipynb"
     assert path.stat().st_size < 1_000_000
@@ -101,8 +138,11 @@ def test_every_lesson_has_a_dashboard(name):
     assert re.search(r"nnviz\.(Playground|live|ForwardExplorer)\b", sources)
 
 
-def test_start_here_links_every_lesson():
-    text = markdown(read("00_start_here"))
+@pytest.mark.parametrize(
+    "start", ["00_start_here", *(["zh/00_start_here"] * ("00_start_here" in TRANSLATED))]
+)
+def test_start_here_links_every_lesson(start):
+    text = markdown(read(start))
     for name in LESSONS[1:]:
         assert f"({name}.ipynb)" in text
 

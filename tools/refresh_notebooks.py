@@ -8,6 +8,9 @@ Cells marked `# NBVAL_CHECK_OUTPUT` keep their outputs and an execution count: t
 numbers nbval compares in `make test`. Every other cell is stored without outputs, so no widget
 state (about 5 MB per plotly figure) and no timing noise reaches the repository. Golden cells must
 print text only: a widget or figure there would make nbval compare a random id.
+
+The Chinese twins (notebooks/zh/) are not run: their code cells are the English ones, so after a
+refresh tools/twins.py copies the new golden outputs into them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import twins
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +89,15 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     paths = arguments.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     for path in paths:
-        refresh(path.resolve(), arguments.timeout)
+        path = path.resolve()
+        if path.parent.name == twins.CHINESE.name:
+            raise SystemExit(
+                f"{path.name}: a Chinese twin takes its outputs from English: refresh "
+                f"notebooks/{path.name}"
+            )
+        refresh(path, arguments.timeout)
+        if (twins.CHINESE / path.name).exists() and twins.sync(path.stem):
+            print(f"  synced notebooks/zh/{path.name}")
 
 
 if __name__ == "__main__":
