@@ -58,9 +58,13 @@ test-fast: venv
 # Serves every notebook in notebooks/ as a dashboard: http://localhost:$(PORT)/voila/tree
 # with the serving config in voila.json (lab template, sources stripped, tracebacks hidden,
 # one preheated kernel per lesson, kernels of closed pages culled after 10 idle minutes).
+# The Chinese lessons are at /voila/tree/zh; COURSE=zh preheats them instead of the English ones
+# (a pool for both would hold 22 kernels, 5 GB). The others still open, on a spare kernel.
+COURSE ?= en
+PREHEAT_zh := --VoilaKernelManager.preheat_denylist='["^[0-9][^/]*[.]ipynb$$"]'
 dashboard: venv
 	$(PRECOMPILE)
-	$(BIN)/voila notebooks/ --port=$(PORT) --Voila.ip=$(HOST) --no-browser
+	$(BIN)/voila notebooks/ --port=$(PORT) --Voila.ip=$(HOST) --no-browser $(PREHEAT_$(COURSE))
 
 lab: venv
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)

@@ -366,3 +366,29 @@ def test_without_spares_a_page_starts_its_own_kernel(tmp_path):
             await manager.shutdown_all(now=True)
 
     assert run(scenario()) == (1, [])
+
+
+def preheated(denylist: list[str]) -> list[str]:
+    """The notebooks Voila's own kernel manager preheats with this denylist."""
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    manager = voila_kernel_manager_factory(AsyncMappingKernelManager, True, 1)
+    notebooks = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+    allowed = SimpleNamespace(preheat_denylist=denylist)
+    paths = [path.relative_to(ROOT / "notebooks") for path in notebooks]
+    return [str(path) for path in paths if manager._notebook_filter(allowed, path)]
+
+
+def test_the_pool_preheats_one_course_english_by_default_chinese_with_course_zh(voila_config):
+    _, config = voila_config
+    english = [path.name for path in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    assert preheated(config.VoilaKernelManager.preheat_denylist) == english
+    # make dashboard COURSE=zh swaps the denylist for the one in the Makefile.
+    makefile = (ROOT / "Makefile").read_text()
+    pattern = re.search(
+        r"^PREHEAT_zh := --VoilaKernelManager.preheat_denylist='(.+)'$", makefile, re.M
+    )
+    assert pattern, "the Makefile's PREHEAT_zh line"
+    denylist = json.loads(pattern[1].replace("$$", "$"))
+    chinese = sorted((ROOT / "notebooks" / "zh").glob("*.ipynb"))
+    assert chinese and preheated(denylist) == [f"zh/{path.name}" for path in chinese]

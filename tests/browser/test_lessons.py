@@ -17,6 +17,8 @@ from voila_harness import ROOT, offline_page
 
 NOTEBOOKS = ROOT / "notebooks"
 LESSONS = sorted(path.stem for path in NOTEBOOKS.glob("*.ipynb"))
+TRANSLATED = sorted(path.stem for path in (NOTEBOOKS / "zh").glob("*.ipynb"))
+PAGES = LESSONS + [f"zh/{name}" for name in TRANSLATED]  # and the Chinese twins, under zh/
 # Plotly figures each lesson draws with data: its chart cells plus the views of its dashboards
 # (a Playground's layers and weights views and a live run's layers view stay empty until the
 # first probe, so they count only as drawn). A new lesson needs its line here.
@@ -36,6 +38,7 @@ PLOTS = {
 RAW_TEX = re.compile(r"\$\$|\\frac|\\\(|\\\[|\$\\[A-Za-z]")
 MATH = re.compile(r"\$[^$\n]+\$|\\\(|\\\[")
 ERRORS = ("Traceback", "Error displaying widget", "There was an error")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 RENDER_SECONDS = 300  # a lesson's kernel may still be preheating when its page opens
 SETTLE_SECONDS = 30  # once cells and widgets are in, for plots and formulas to be drawn
 
@@ -61,6 +64,28 @@ STATE = """() => {
 }"""
 
 
+# Two Chinese characters and a code point no font has, drawn in the lessons' text font: without
+# a CJK font Chromium draws the same empty box for all three.
+GLYPHS = """() => {
+  const font = getComputedStyle(document.querySelector('.jp-RenderedMarkdown')).fontFamily;
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 40;
+  const context = canvas.getContext('2d', {willReadFrequently: true});
+  const draw = (character) => {
+    context.clearRect(0, 0, 40, 40);
+    context.font = `32px ${font}`;
+    context.fillText(character, 2, 32);
+    const pixels = context.getImageData(0, 0, 40, 40).data;
+    let ink = 0;
+    for (let i = 3; i < pixels.length; i += 4) ink += pixels[i] > 0;
+    return {ink, pixels: pixels.join()};
+  };
+  const [first, second, missing] = ['前', '播', '\\u{10FFFD}'].map(draw);
+  return {font, ink: [first.ink, second.ink], same: first.pixels === second.pixels,
+          box: first.pixels === missing.pixels};
+}"""
+
+
 def has_math(name: str) -> bool:
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     return any(MATH.search(c.source) for c in notebook.cells if c.cell_type == "markdown")
@@ -70,7 +95,7 @@ def complete(state: dict, name: str) -> bool:
     """Everything a finished page shows: what the tests then check one by one."""
     return (
         state["visible"]
-        and state["withData"] >= PLOTS[name]
+        and state["withData"] >= PLOTS[name.removeprefix("zh/")]
         and state["laidOut"] == state["plots"]
         and state["loadingWidgets"] == 0
         and (state["math"] > 0 or not has_math(name))
@@ -93,9 +118,7 @@ def lesson_page(voila, browser, request):
     page.context.close()
 
 
-@pytest.mark.parametrize(
-    ("lesson_page", "name"), [(n, n) for n in LESSONS], indirect=["lesson_page"]
-)
+@pytest.mark.parametrize(("lesson_page", "name"), [(n, n) for n in PAGES], indirect=["lesson_page"])
 def test_lesson_renders(lesson_page, name):
     page, errors = lesson_page
     page.wait_for_load_state("load", timeout=RENDER_SECONDS * 1000)
@@ -109,8 +132,9 @@ def test_lesson_renders(lesson_page, name):
     text = state.pop("text")
     assert state["visible"], f"#rendered_cells still hidden: {state}"
     assert state["laidOut"] == state["plots"], f"plots not drawn by plotly: {state}"
-    assert state["withData"] >= PLOTS[name], f"{PLOTS[name]} plots with data expected: {state}"
-    if name != "00_start_here":
+    plots = PLOTS[name.removeprefix("zh/")]
+    assert state["withData"] >= plots, f"{plots} plots with data expected: {state}"
+    if not name.endswith("00_start_here"):
         assert state["widgets"] > 0, f"no widgets on the page: {state}"
     assert state["loadingWidgets"] == 0, f"widgets still loading: {state}; console: {errors}"
     assert state["stderr"] == 0 and state["errorOutputs"] == 0, f"error output: {state}"
@@ -121,3 +145,24 @@ def test_lesson_renders(lesson_page, name):
     if has_math(name):
         # nnviz's template sends the formulas as MathML (nnviz.mathml); MathJax takes the rest.
         assert state["mathml"] > 0, "the lesson has formulas but none came as MathML"
+    if name.startswith("zh/"):
+        assert len(CJK.findall(text)) > 100, "the Chinese lesson shows little Chinese text"
+        glyphs = page.evaluate(GLYPHS)
+        assert min(glyphs["ink"]) > 0 and not glyphs["same"] and not glyphs["box"], (
+            f"Chinese characters are not drawn as characters (a CJK font missing?): {glyphs}"
+        )
+
+
+def test_voila_lists_the_chinese_lessons_under_tree_zh(voila, browser):
+    page = offline_page(browser)
+    try:
+        page.goto(f"{voila.url}/voila/tree/zh", timeout=RENDER_SECONDS * 1000)
+        links = page.eval_on_selector_all(
+            "a[href*='/voila/render/zh/']", "as => as.map(a => a.href)"
+        )
+    finally:
+        page.context.close()
+    assert (
+        sorted({link.split("?")[0].rsplit("/", 1)[-1].removesuffix(".ipynb") for link in links})
+        == LESSONS
+    )
