@@ -164,5 +164,5 @@ def test_voila_lists_the_chinese_lessons_under_tree_zh(voila, browser):
         page.context.close()
     assert (
         sorted({link.split("?")[0].rsplit("/", 1)[-1].removesuffix(".ipynb") for link in links})
-        == LESSONS
+        == TRANSLATED
     )
